@@ -1,0 +1,125 @@
+"""The application factory: ``create_app(config)`` builds a Dash app; ``server`` is for gunicorn.
+
+Configuration (a dict, every key optional; environment variables give the defaults so a PaaS
+can configure the deployed ``server`` without code):
+
+==================== ============================== =========================================
+key                  environment                    meaning
+==================== ============================== =========================================
+source               TPF_DASHBOARD_FILE             TPF path or bytes to open; demo if unset
+cache_dir            TPF_DASHBOARD_CACHE            files and derived results (default
+                                                    ~/.cache/tpf-dashboard)
+max_tpf_upload_mb    TPF_DASHBOARD_MAX_UPLOAD_MB    TPF upload size cap (default 200)
+max_open_files       TPF_DASHBOARD_MAX_OPEN         opened files held per process (default 8)
+debug                (only from the CLI's --debug)  Dash dev tools; off by default
+==================== ============================== =========================================
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from dash import Dash, html, set_props
+from flask import jsonify
+from flask_caching import Cache
+
+from . import callbacks
+from .data import DataError
+from .data.demo import demo_bytes
+from .data.store import TPFStore, default_cache_dir
+from .layout import page
+
+log = logging.getLogger(__name__)
+
+_HERE = Path(__file__).resolve().parent
+# Installed wheels carry assets inside the package; a source checkout has them at the top level.
+ASSETS = next(p for p in (_HERE / "assets", _HERE.parent / "assets") if p.is_dir())
+
+
+def settings_from(config: dict | None) -> dict:
+    config = dict(config or {})
+    env = os.environ
+    return {
+        "source": config.get("source", env.get("TPF_DASHBOARD_FILE")),
+        "filename": config.get("filename"),
+        "cache_dir": Path(config.get("cache_dir") or default_cache_dir()),
+        "max_tpf_upload_mb": float(config.get("max_tpf_upload_mb",
+                                              env.get("TPF_DASHBOARD_MAX_UPLOAD_MB", 200))),
+        "max_open_files": int(config.get("max_open_files",
+                                         env.get("TPF_DASHBOARD_MAX_OPEN", 8))),
+        "debug": bool(config.get("debug", False)),
+    }
+
+
+def create_app(config: dict | None = None) -> Dash:
+    """Build the dashboard. Raises DataError if the configured source is not a readable TPF."""
+    settings = settings_from(config)
+    app = Dash(
+        __name__,
+        title="Is that blip real? · TPF dashboard",
+        assets_folder=str(ASSETS),
+        update_title=None,
+        compress=False,  # steps are a few KB; gzip costs more time than it saves on them
+        on_error=_show_error,
+    )
+    server = app.server
+    # Flask refuses request bodies over this before reading them. Uploads travel base64-encoded
+    # (4/3 of the file) inside a JSON callback body, hence the margin; the exact cap on the
+    # decoded file is checked with a clear message in the upload callback.
+    server.config["MAX_CONTENT_LENGTH"] = int(settings["max_tpf_upload_mb"] * 2**20 * 4 / 3
+                                              + 2**20)
+    cache = Cache(server, config={
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": str(settings["cache_dir"] / "derived"),
+        "CACHE_DEFAULT_TIMEOUT": 24 * 3600,
+        "CACHE_THRESHOLD": 2000,
+    })
+    store = TPFStore(settings["cache_dir"], max_open=settings["max_open_files"], shared=cache)
+
+    source = settings["source"]
+    if source is None:
+        default_id = store.add(demo_bytes(), "simulated demo")
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        default_id = store.add(bytes(source), settings["filename"] or "file")
+    else:
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
+        default_id = store.add(data, settings["filename"] or path.name)
+
+    app.layout = lambda: page(default_id, settings["max_tpf_upload_mb"])
+    callbacks.register(app, store, settings)
+
+    @server.route("/health")
+    def health():
+        return jsonify(status="ok", default_file=default_id)
+
+    app.store = store
+    app.default_file = default_id
+    app.settings = settings
+    return app
+
+
+def _show_error(error: Exception) -> None:
+    """Any exception a callback did not expect: log it, tell the user, keep serving."""
+    log.exception("callback failed", exc_info=error)
+    text = str(error) if isinstance(error, DataError) else (
+        f"Something went wrong ({type(error).__name__}); the view was left as it was.")
+    set_props("message", {"children": html.Div(text, className="error")})
+
+
+_default_app: Dash | None = None
+
+
+def __getattr__(name: str):
+    """``dashboard.app:server`` for gunicorn, built on first use from the environment."""
+    global _default_app
+    if name in ("server", "app"):
+        if _default_app is None:
+            _default_app = create_app()
+        return _default_app.server if name == "server" else _default_app
+    raise AttributeError(name)

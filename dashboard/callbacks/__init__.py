@@ -1,0 +1,11 @@
+"""Callbacks: thin glue that reads the cached store and calls the figures layer."""
+
+from __future__ import annotations
+
+from . import files, frames, navigation
+
+
+def register(app, store, settings) -> None:
+    files.register(app, store, settings)
+    frames.register(app, store)
+    navigation.register(app)

@@ -1,0 +1,120 @@
+"""The cached store of opened target pixel files, keyed by file id.
+
+A file id is the first 20 hex digits of the SHA-256 of the file's (decompressed or not) bytes
+as received, so the same file uploaded twice, by anyone, is one entry. The bytes are kept under
+``<directory>/tpf/<id>.fits`` so that any worker process can reopen a file another worker
+received; each process keeps the most recently used files opened in memory (an LRU of
+``max_open`` entries). Nothing a user typed or uploaded ever becomes part of a path: only ids
+that match the id pattern are looked up.
+
+Small derived results (light curves, stretch levels) can be shared between workers through an
+optional ``shared`` cache with ``get``/``set`` (a flask-caching ``Cache`` or a cachelib backend).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from .errors import DataError
+from .tpf import TargetPixelFile, open_tpf
+
+_ID = re.compile(r"^[0-9a-f]{20}$")
+
+
+def file_id(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:20]
+
+
+class TPFStore:
+    def __init__(self, directory: str | os.PathLike, max_open: int = 8, shared=None):
+        self.directory = Path(directory) / "tpf"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.max_open = max_open
+        self.shared = shared
+        self._open: OrderedDict[str, TargetPixelFile] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, data: bytes, filename: str) -> str:
+        """Open ``data`` (raising DataError if it is not a TPF), keep it, and return its id."""
+        fid = file_id(data)
+        with self._lock:
+            if fid in self._open:
+                self._open.move_to_end(fid)
+                return fid
+        tpf = open_tpf(data, filename=filename)
+        path = self._path(fid)
+        if not path.exists():
+            _write_atomically(path, data)
+            _write_atomically(path.with_suffix(".json"),
+                              json.dumps({"filename": filename}).encode())
+        self._remember(fid, tpf)
+        return fid
+
+    def get(self, fid: str) -> TargetPixelFile:
+        """The opened file for an id, reopening it from disk if this process has not got it."""
+        if not isinstance(fid, str) or not _ID.match(fid):
+            raise DataError("That file reference is not valid; open the file again.")
+        with self._lock:
+            tpf = self._open.get(fid)
+            if tpf is not None:
+                self._open.move_to_end(fid)
+                return tpf
+        path = self._path(fid)
+        if not path.exists():
+            raise DataError("That file is no longer in the server's cache; open it again.")
+        try:
+            filename = json.loads(path.with_suffix(".json").read_text())["filename"]
+        except (OSError, ValueError, KeyError):
+            filename = "cached file"
+        tpf = open_tpf(path, filename=filename)
+        self._remember(fid, tpf)
+        return tpf
+
+    def derived(self, fid: str, name: str, compute):
+        """A small result derived from file ``fid``, computed once and shared when possible."""
+        key = f"tpf:{fid}:{name}"
+        if self.shared is not None:
+            value = self.shared.get(key)
+            if value is not None:
+                return value
+        value = compute(self.get(fid))
+        if self.shared is not None:
+            self.shared.set(key, value)
+        return value
+
+    def _remember(self, fid: str, tpf: TargetPixelFile) -> None:
+        with self._lock:
+            self._open[fid] = tpf
+            self._open.move_to_end(fid)
+            while len(self._open) > self.max_open:
+                self._open.popitem(last=False)
+
+    def _path(self, fid: str) -> Path:
+        return self.directory / f"{fid}.fits"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename: readers never see half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def default_cache_dir() -> Path:
+    """``$TPF_DASHBOARD_CACHE``, else ``$XDG_CACHE_HOME/tpf-dashboard`` (``~/.cache/...``)."""
+    if os.environ.get("TPF_DASHBOARD_CACHE"):
+        return Path(os.environ["TPF_DASHBOARD_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "tpf-dashboard"

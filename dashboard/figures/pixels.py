@@ -1,0 +1,85 @@
+"""The target pixel frame: a heatmap on CCD column/row axes with the aperture outlined."""
+
+from __future__ import annotations
+
+import numpy as np
+from dash import Patch
+
+from .encoding import typed_array
+from .stretch import stretched_colorscale
+
+APERTURE_COLOUR = "#ff4b4b"
+
+
+def pixel_figure(frame: np.ndarray, *, column: int, row: int, aperture: np.ndarray,
+                 levels: tuple[float, float], scale: str, revision: str = "") -> dict:
+    """The whole heatmap figure, sent once per file; steps then patch only ``z``.
+
+    Pixel centres sit on integer CCD coordinates (column + j, row + i), so each pixel spans
+    +-0.5 around its number and the aperture outline follows the pixel edges.
+    """
+    rows, columns = frame.shape
+    heatmap = {
+        "type": "heatmap",
+        "z": typed_array(np.asarray(frame, dtype=np.float32)),
+        "x0": column, "dx": 1, "y0": row, "dy": 1,
+        "zmin": levels[0], "zmax": levels[1],
+        "colorscale": stretched_colorscale(scale),
+        "colorbar": {"title": {"text": "e⁻/s", "side": "right"}, "thickness": 14},
+        "hovertemplate": "column %{x}<br>row %{y}<br>%{z:.6g} e⁻/s<extra></extra>",
+        "hoverongaps": False,
+    }
+    outline = aperture_outline(aperture, column, row)
+    shapes = [{"type": "path", "path": outline, "line": {"color": APERTURE_COLOUR, "width": 2},
+               "layer": "above"}] if outline else []
+    return {
+        "data": [heatmap],
+        "layout": {
+            "uirevision": revision,
+            "margin": {"l": 55, "r": 10, "t": 10, "b": 45},
+            "xaxis": {"title": {"text": "CCD column"}, "range": [column - 0.5, column + columns - 0.5],
+                      "constrain": "domain", "showgrid": False, "zeroline": False,
+                      "tickformat": "d"},
+            "yaxis": {"title": {"text": "CCD row"}, "range": [row - 0.5, row + rows - 0.5],
+                      "scaleanchor": "x", "scaleratio": 1, "constrain": "domain",
+                      "showgrid": False, "zeroline": False, "tickformat": "d"},
+            "shapes": shapes,
+            "plot_bgcolor": "#1e1e1e",
+            "dragmode": False,
+        },
+    }
+
+
+def frame_patch(frame: np.ndarray) -> Patch:
+    """What one cadence step changes in the heatmap: the pixel values, and nothing else."""
+    patch = Patch()
+    patch["data"][0]["z"] = typed_array(np.asarray(frame, dtype=np.float32))
+    return patch
+
+
+def stretch_patch(levels: tuple[float, float], scale: str) -> Patch:
+    """What a stretch or scale change alters: the colour mapping, never the pixels."""
+    patch = Patch()
+    patch["data"][0]["zmin"] = levels[0]
+    patch["data"][0]["zmax"] = levels[1]
+    patch["data"][0]["colorscale"] = stretched_colorscale(scale)
+    return patch
+
+
+def aperture_outline(mask: np.ndarray, column: int, row: int) -> str:
+    """An SVG path tracing the edges between aperture and non-aperture pixels."""
+    mask = np.asarray(mask, dtype=bool)
+    padded = np.pad(mask, 1)  # padded[i + 1, j + 1] is pixel (i, j)
+    segments = []
+    for i, j in zip(*np.nonzero(mask), strict=True):
+        x, y = column + j, row + i
+        left, right, bottom, top = x - 0.5, x + 0.5, y - 0.5, y + 0.5
+        if not padded[i, j + 1]:
+            segments.append(f"M{left},{bottom}H{right}")
+        if not padded[i + 2, j + 1]:
+            segments.append(f"M{left},{top}H{right}")
+        if not padded[i + 1, j]:
+            segments.append(f"M{left},{bottom}V{top}")
+        if not padded[i + 1, j + 2]:
+            segments.append(f"M{right},{bottom}V{top}")
+    return "".join(segments)

@@ -1,0 +1,74 @@
+"""The page's components. Ids listed here are a public interface (README, tests, scripts)."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from .figures.stretch import DEFAULT_PERCENTILES, DEFAULT_SCALE, SCALES
+
+PLAYBACK_RATES = [2, 5, 10, 24, 30]  # frames per second
+DEFAULT_RATE = 10
+
+_GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": False,
+                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
+
+
+def page(file_id: str, upload_limit_mb: float) -> html.Div:
+    """The whole page, opened on the file ``file_id``."""
+    return html.Div(className="page", children=[
+        dcc.Store(id="session", data={"file": file_id}),
+        html.Header(className="header", children=[
+            html.Div(className="brand", children=["Is that blip real?"]),
+            html.Div(id="header", className="target"),
+            dcc.Upload(
+                id="upload-tpf", className="upload", multiple=False, accept=".fits,.fz,.gz",
+                children=html.Span(["Open a TPF: drop a .fits / .fits.gz here or ",
+                                    html.A("choose a file")]),
+            ),
+        ]),
+        html.Div(id="message", className="message", role="status", **{"aria-live": "polite"}),
+        html.Main(className="views", children=[
+            html.Div(className="curve-panel", children=[
+                html.Div(id="lightcurve-wrap", className="lightcurve-wrap", children=[
+                    dcc.Graph(id="lightcurve", className="lightcurve", config=_GRAPH_CONFIG,
+                              figure={"data": [], "layout": {}}),
+                    html.Div(id="cursor", className="cursor", hidden=True,
+                             children=html.Div(className="cursor-dot")),
+                ]),
+            ]),
+            html.Div(className="pixel-panel", children=[
+                dcc.Graph(id="pixels", className="pixels", config=_GRAPH_CONFIG,
+                          figure={"data": [], "layout": {}}),
+            ]),
+        ]),
+        html.Section(className="transport", children=[
+            html.Button("◀", id="prev", className="step", title="Previous cadence (←)"),
+            html.Button("▶ Play", id="play", className="play", title="Play / pause (space)"),
+            html.Button("▶", id="next", className="step", title="Next cadence (→)"),
+            dcc.Dropdown(id="speed", className="speed", clearable=False, searchable=False,
+                         value=DEFAULT_RATE,
+                         options=[{"label": f"{r} fps", "value": r} for r in PLAYBACK_RATES]),
+            html.Div(className="slider", children=dcc.Slider(
+                id="cadence", min=0, max=1, step=1, value=0, marks=None,
+                updatemode="drag", allow_direct_input=False,
+                tooltip={"placement": "bottom", "always_visible": False})),
+            dcc.Interval(id="player", interval=1000 // DEFAULT_RATE, disabled=True),
+        ]),
+        html.Section(className="lower", children=[
+            html.Div(id="readout", className="readout"),
+            html.Div(className="stretch-controls", children=[
+                html.Label("Scale", htmlFor="scale"),
+                dcc.RadioItems(id="scale", className="scale", inline=True, value=DEFAULT_SCALE,
+                               options=[{"label": s, "value": s} for s in SCALES]),
+                html.Label("Stretch (percentiles of the whole cube)", htmlFor="stretch"),
+                dcc.RangeSlider(id="stretch", min=0, max=100, step=0.5,
+                                value=list(DEFAULT_PERCENTILES), allow_direct_input=False,
+                                marks={p: f"{p}%" for p in (0, 25, 50, 75, 100)},
+                                tooltip={"placement": "bottom", "always_visible": False}),
+            ]),
+        ]),
+        html.Footer(className="footer", children=[
+            "Keys: ← → step, shift+← → ±10, Home/End, space play/pause. Click the light curve "
+            f"to jump to a cadence. TPF uploads up to {upload_limit_mb:g} MB.",
+        ]),
+    ])
