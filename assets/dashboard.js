@@ -6,7 +6,15 @@
  */
 (function () {
   "use strict";
-  const state = { frame: 0, max: 0 };
+  const state = { frame: 0, max: 0, requestedAt: 0 };
+  // A playback tick waits this long at most for the previous frame to be painted.
+  const PLAYBACK_PATIENCE_MS = 1000;
+
+  /* The frame the heatmap is showing (the server tags each frame patch with it). */
+  function shownFrame() {
+    const gd = graphDiv("pixels");
+    return gd && gd.data && gd.data[0] ? gd.data[0].meta : undefined;
+  }
 
   function graphDiv(id) {
     const outer = document.getElementById(id);
@@ -101,6 +109,14 @@
         if (trigger === "prev") frame -= 1;
         else if (trigger === "next") frame += 1;
         else if (trigger === "player") {
+          // Advance only once the last frame asked for is on screen: playback then never
+          // outruns the server (newer requests would supersede older ones unpainted) and the
+          // image always matches the cursor.
+          const now = performance.now();
+          if (shownFrame() !== frame && now - state.requestedAt < PLAYBACK_PATIENCE_MS) {
+            return window.dash_clientside.no_update;
+          }
+          state.requestedAt = now;
           if (frame >= max) {
             window.dash_clientside.set_props("player", { disabled: true });
             window.dash_clientside.set_props("play", { children: "▶ Play" });

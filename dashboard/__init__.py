@@ -1,0 +1,8 @@
+"""Is that blip real? A Dash viewer of Kepler, K2 and TESS target pixel files."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("tpf-dashboard")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+source"

@@ -25,7 +25,7 @@ from dash import Dash, html, set_props
 from flask import jsonify
 from flask_caching import Cache
 
-from . import callbacks
+from . import __version__, callbacks
 from .data import DataError
 from .data.demo import demo_bytes
 from .data.store import TPFStore, default_cache_dir
@@ -61,7 +61,7 @@ def create_app(config: dict | None = None) -> Dash:
         title="Is that blip real? · TPF dashboard",
         assets_folder=str(ASSETS),
         update_title=None,
-        compress=False,  # steps are a few KB; gzip costs more time than it saves on them
+        compress=True,  # plotly.js and the first figures shrink ~3x; see docs/performance.md
         on_error=_show_error,
     )
     server = app.server
@@ -76,7 +76,8 @@ def create_app(config: dict | None = None) -> Dash:
         "CACHE_DEFAULT_TIMEOUT": 24 * 3600,
         "CACHE_THRESHOLD": 2000,
     })
-    store = TPFStore(settings["cache_dir"], max_open=settings["max_open_files"], shared=cache)
+    store = TPFStore(settings["cache_dir"], max_open=settings["max_open_files"], shared=cache,
+                     namespace=f"tpf-dashboard-{__version__}")
 
     source = settings["source"]
     if source is None:

@@ -13,6 +13,22 @@ _GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": False,
                  "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
 
 
+READOUT_FIELDS = (("Cadence", ""), ("Time", "mission system"), ("UTC", "from TDB"),
+                  ("Flux", "pipeline aperture"), ("Quality", ""))
+
+
+def readout_panel() -> html.Div:
+    """Fixed fields; a step only sends their strings (ids readout-0 .. readout-4 and notes)."""
+    return html.Div(id="readout", className="readout", children=[
+        html.Div(id=f"readout-field-{i}", className="field", children=[
+            html.Span(label, className="label", id=f"readout-label-{i}"),
+            html.Span("", className="value", id=f"readout-{i}"),
+            html.Span(note, className="note", id=f"readout-note-{i}"),
+        ])
+        for i, (label, note) in enumerate(READOUT_FIELDS)
+    ])
+
+
 def page(file_id: str, upload_limit_mb: float) -> html.Div:
     """The whole page, opened on the file ``file_id``."""
     return html.Div(className="page", children=[
@@ -55,7 +71,7 @@ def page(file_id: str, upload_limit_mb: float) -> html.Div:
             dcc.Interval(id="player", interval=1000 // DEFAULT_RATE, disabled=True),
         ]),
         html.Section(className="lower", children=[
-            html.Div(id="readout", className="readout"),
+            readout_panel(),
             html.Div(className="stretch-controls", children=[
                 html.Label("Scale", htmlFor="scale"),
                 dcc.RadioItems(id="scale", className="scale", inline=True, value=DEFAULT_SCALE,

@@ -3,37 +3,42 @@
 from __future__ import annotations
 
 import numpy as np
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, no_update
 
 from ..data import DataError
 from ..figures.pixels import frame_patch, stretch_patch
 
 
-def readout(tpf, frame: int) -> list:
-    """The current cadence in words: number, mission time, UTC, flux and quality names."""
+def readout(tpf, frame: int) -> tuple[str, ...]:
+    """The current cadence in words: number, mission time, UTC, flux and quality names.
+
+    Returned as the strings of the readout's fixed fields, plus the quality field's class, so
+    a step carries a few hundred bytes of text rather than a component tree.
+    """
     time = tpf.time[frame]
     flux = tpf.pipeline_lightcurve[frame]
     names = tpf.quality_names(frame)
-    fields = [
-        ("Cadence", f"{tpf.cadenceno[frame]}",
-         f"frame {frame + 1} of {tpf.n_cadences}"),
-        (tpf.time_system, f"{time:.5f}" if np.isfinite(time) else "no time", ""),
-        ("UTC", tpf.utc[frame] or "—", ""),
-        ("Flux", f"{flux:,.1f} e⁻/s" if np.isfinite(flux) else "no data", "pipeline aperture"),
-        ("Quality", ", ".join(names) if names else "no flags",
-         f"QUALITY = {tpf.quality[frame]}"),
-    ]
-    return [html.Div(className="field" + (" flagged" if label == "Quality" and names else ""),
-                     children=[html.Span(label, className="label"),
-                               html.Span(value, className="value", id=f"readout-{i}"),
-                               html.Span(note, className="note")])
-            for i, (label, value, note) in enumerate(fields)]
+    return (
+        f"{tpf.cadenceno[frame]}",
+        f"{time:.5f} {tpf.time_system}" if np.isfinite(time) else "no time",
+        tpf.utc[frame] or "—",
+        f"{flux:,.1f} e⁻/s" if np.isfinite(flux) else "no data",
+        ", ".join(names) if names else "no flags",
+        f"frame {frame + 1} of {tpf.n_cadences}",
+        f"QUALITY = {tpf.quality[frame]}",
+        "field flagged" if names else "field",
+    )
+
+
+READOUT_OUTPUTS = [*(Output(f"readout-{i}", "children") for i in range(5)),
+                   Output("readout-note-0", "children"), Output("readout-note-4", "children"),
+                   Output("readout-field-4", "className")]
 
 
 def register(app, store) -> None:
     @app.callback(
         Output("pixels", "figure", allow_duplicate=True),
-        Output("readout", "children"),
+        *READOUT_OUTPUTS,
         Input("cadence", "value"),
         State("session", "data"),
         prevent_initial_call=True,
@@ -42,9 +47,9 @@ def register(app, store) -> None:
         try:
             tpf = store.get(session["file"])
         except (DataError, TypeError, KeyError):
-            return no_update, no_update
+            return (no_update,) * (1 + len(READOUT_OUTPUTS))
         frame = int(np.clip(frame or 0, 0, tpf.n_cadences - 1))
-        return frame_patch(tpf.flux[frame]), readout(tpf, frame)
+        return frame_patch(tpf.flux[frame], frame), *readout(tpf, frame)
 
     @app.callback(
         Output("pixels", "figure", allow_duplicate=True),

@@ -33,8 +33,10 @@ def file_id(data: bytes) -> str:
 
 
 class TPFStore:
-    def __init__(self, directory: str | os.PathLike, max_open: int = 8, shared=None):
+    def __init__(self, directory: str | os.PathLike, max_open: int = 8, shared=None,
+                 namespace: str = "tpf"):
         self.directory = Path(directory) / "tpf"
+        self.namespace = namespace  # include the code version: derived results change with it
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_open = max_open
         self.shared = shared
@@ -79,7 +81,7 @@ class TPFStore:
 
     def derived(self, fid: str, name: str, compute):
         """A small result derived from file ``fid``, computed once and shared when possible."""
-        key = f"tpf:{fid}:{name}"
+        key = f"{self.namespace}:{fid}:{name}"
         if self.shared is not None:
             value = self.shared.get(key)
             if value is not None:

@@ -12,7 +12,8 @@ APERTURE_COLOUR = "#ff4b4b"
 
 
 def pixel_figure(frame: np.ndarray, *, column: int, row: int, aperture: np.ndarray,
-                 levels: tuple[float, float], scale: str, revision: str = "") -> dict:
+                 levels: tuple[float, float], scale: str, revision: str = "",
+                 index: int = 0) -> dict:
     """The whole heatmap figure, sent once per file; steps then patch only ``z``.
 
     Pixel centres sit on integer CCD coordinates (column + j, row + i), so each pixel spans
@@ -28,6 +29,7 @@ def pixel_figure(frame: np.ndarray, *, column: int, row: int, aperture: np.ndarr
         "colorbar": {"title": {"text": "e⁻/s", "side": "right"}, "thickness": 14},
         "hovertemplate": "column %{x}<br>row %{y}<br>%{z:.6g} e⁻/s<extra></extra>",
         "hoverongaps": False,
+        "meta": index,  # which frame z holds: playback waits for it before advancing
     }
     outline = aperture_outline(aperture, column, row)
     shapes = [{"type": "path", "path": outline, "line": {"color": APERTURE_COLOUR, "width": 2},
@@ -50,10 +52,11 @@ def pixel_figure(frame: np.ndarray, *, column: int, row: int, aperture: np.ndarr
     }
 
 
-def frame_patch(frame: np.ndarray) -> Patch:
-    """What one cadence step changes in the heatmap: the pixel values, and nothing else."""
+def frame_patch(frame: np.ndarray, index: int) -> Patch:
+    """What one cadence step changes in the heatmap: the pixel values and which frame they are."""
     patch = Patch()
     patch["data"][0]["z"] = typed_array(np.asarray(frame, dtype=np.float32))
+    patch["data"][0]["meta"] = index
     return patch
 
 

@@ -1,0 +1,366 @@
+"""Server cost of a cadence step, measured over HTTP against the app running in-process.
+
+For each benchmark file the dashboard is built with ``create_app`` and served by werkzeug
+(threaded, as ``python -m dashboard`` serves it) on a free loopback port, in a background
+thread. Before it serves, a no-op callback is added to the same app (a hidden
+``bench-noop-in`` / ``bench-noop-out`` pair) so the fixed cost of Dash's callback machinery can
+be told apart from the step's own work. A ``Server-Timing: app;dur=<ms>`` header is added by
+Flask request hooks (request parsing, callback, serialisation; not the socket I/O).
+
+A ``requests.Session`` then POSTs to ``/_dash-update-component`` the payload the renderer
+sends: the callback's ``output`` string and ``outputs`` list come from ``/_dash-dependencies``,
+State values from ``/_dash-layout``. Measured, after a warm-up:
+
+* the first-load callback (the one fed by ``session.data`` that draws the figures): the cold
+  first call and the warm median, with its response size;
+* the step callback (``cadence.value`` -> ``pixels.figure`` ...) over N consecutive frames;
+* the no-op callback, N times.
+
+Each measurement is repeated (``--repeats``) and the median of the runs is printed. Numbers
+only: nothing here passes or fails.
+
+    python bench/step_server.py                    # both synthetic files, N=500, 3 runs
+    python bench/step_server.py -n 50 --repeats 1  # a quick smoke run
+    python bench/step_server.py --files tess,k2,kepler10,demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import synthetic  # noqa: E402  (bench/synthetic.py)
+
+KEPLER10 = ROOT.parent / "shared" / "data" / "kplr011904151-2010009091648_lpd-targ.fits"
+DEFAULT_DATA = Path(tempfile.gettempdir()) / "tpf-dashboard-bench"
+HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+
+
+# -- files -------------------------------------------------------------------------------------
+def bench_files(keys: list[str], data_dir: Path) -> list[tuple[str, Path | None]]:
+    """(label, path) per requested key; path None means the built-in demo."""
+    synth = synthetic.write(data_dir, [k for k in keys if k in synthetic.SPECS])
+    out = []
+    for key in keys:
+        if key in synth:
+            out.append((key, synth[key]))
+        elif key == "kepler10":
+            if KEPLER10.exists():
+                out.append((key, KEPLER10))
+            else:
+                print(f"# skipped kepler10: {KEPLER10} not found", file=sys.stderr)
+        elif key == "demo":
+            out.append((key, None))
+        else:
+            raise SystemExit(f"unknown file key {key!r} (tess, k2, kepler10, demo)")
+    return out
+
+
+# -- the app, in-process -----------------------------------------------------------------------
+def build_app(source: Path | None, cache_dir: Path):
+    from dash import Input, Output, html
+
+    from dashboard.app import create_app
+
+    config = {"cache_dir": str(cache_dir)}
+    if source is not None:
+        config["source"] = str(source)
+    app = create_app(config)
+
+    inner = app.layout
+
+    def layout():
+        page = inner() if callable(inner) else inner
+        return html.Div([page, html.Div(id="bench-noop-in", hidden=True),
+                         html.Div(id="bench-noop-out", hidden=True)])
+
+    app.layout = layout
+
+    @app.callback(Output("bench-noop-out", "children"), Input("bench-noop-in", "n_clicks"),
+                  prevent_initial_call=True)
+    def bench_noop(n_clicks):
+        return "ok"
+
+    from flask import g
+
+    @app.server.before_request
+    def _bench_start():
+        g.bench_t0 = time.perf_counter()
+
+    @app.server.after_request
+    def _bench_timing(response):
+        t0 = getattr(g, "bench_t0", None)
+        if t0 is not None:
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1e3:.3f}"
+        return response
+
+    return app
+
+
+class InProcessServer:
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.thread.join(10)
+        self.httpd.server_close()
+
+
+# -- payloads ----------------------------------------------------------------------------------
+def _split_output(output: str):
+    """The ``outputs`` entry the renderer sends for a callback's ``output`` string."""
+    if output.startswith("..") and output.endswith(".."):
+        parts = output[2:-2].split("...")
+        return [dict(zip(("id", "property"), p.rsplit(".", 1))) for p in parts]
+    ident, prop = output.rsplit(".", 1)
+    return {"id": ident, "property": prop}
+
+
+def _layout_props(layout) -> dict[str, dict]:
+    """{component id: props} for every component with a string id in a /_dash-layout tree."""
+    found: dict[str, dict] = {}
+
+    def walk(node):
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            props = node.get("props")
+            if isinstance(props, dict):
+                if isinstance(props.get("id"), str):
+                    found[props["id"]] = props
+                for value in props.values():
+                    walk(value)
+    walk(layout)
+    return found
+
+
+class Callback:
+    """One callback's request template, filled in like dash-renderer fills it."""
+
+    def __init__(self, spec: dict, props: dict[str, dict]):
+        self.output = spec["output"]
+        self.outputs = _split_output(self.output)
+        self.inputs = spec["inputs"]
+        self.state = spec.get("state", [])
+        self.props = props
+
+    def payload(self, **values) -> bytes:
+        """``values`` maps 'id.property' of inputs to send instead of the layout's values."""
+        def filled(deps):
+            return [{"id": d["id"], "property": d["property"],
+                     "value": values.get(f"{d['id']}.{d['property']}",
+                                         self.props.get(d["id"], {}).get(d["property"]))}
+                    for d in deps]
+        changed = [k for k in values if any(f"{d['id']}.{d['property']}" == k
+                                              for d in self.inputs)]
+        body = {"output": self.output, "outputs": self.outputs, "inputs": filled(self.inputs),
+                "changedPropIds": changed, "parsedChangedPropsIds": changed}
+        if self.state:
+            body["state"] = filled(self.state)
+        return json.dumps(body).encode()
+
+
+def find_callback(deps: list[dict], input_key: str, output_part: str | None = None) -> dict:
+    for spec in deps:
+        keys = [f"{d['id']}.{d['property']}" for d in spec["inputs"]]
+        if keys == [input_key] and (output_part is None or output_part in spec["output"]):
+            return spec
+    raise SystemExit(f"no callback with input {input_key} and output {output_part} in "
+                     "/_dash-dependencies: has the layout changed?")
+
+
+# -- measuring ---------------------------------------------------------------------------------
+def post(session: requests.Session, url: str, body: bytes) -> tuple[float, float, int, bytes]:
+    """(round trip ms, server ms or nan, body bytes, body) of one callback request."""
+    t0 = time.perf_counter()
+    r = session.post(url, data=body, headers=HEADERS)
+    content = r.content
+    rtt = (time.perf_counter() - t0) * 1e3
+    if r.status_code != 200:
+        raise RuntimeError(f"HTTP {r.status_code} from {url}: {content[:300]!r}")
+    server = float("nan")
+    for part in r.headers.get("Server-Timing", "").split(","):
+        if part.strip().startswith("app;dur="):
+            server = float(part.split("=", 1)[1])
+    return rtt, server, len(content), content
+
+
+def pct(values, q):
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def _typed_arrays(node):
+    if isinstance(node, dict):
+        if "bdata" in node and "dtype" in node:
+            yield node
+        for value in node.values():
+            yield from _typed_arrays(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _typed_arrays(value)
+
+
+def check_frame(content: bytes, expected: np.ndarray) -> bool:
+    """Does the step's response carry exactly this frame's pixels?"""
+    specs = [s for s in _typed_arrays(json.loads(content))
+             if s.get("dtype") == "f4" and len(base64.b64decode(s["bdata"])) == expected.size * 4]
+    if len(specs) != 1:
+        return False
+    got = np.frombuffer(base64.b64decode(specs[0]["bdata"]), dtype="<f4")
+    return np.array_equal(got, expected.ravel().astype("<f4"), equal_nan=True)
+
+
+def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: int,
+                 cache_root: Path) -> dict:
+    cache_dir = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=cache_root))
+    t0 = time.perf_counter()
+    app = build_app(path, cache_dir)
+    startup = time.perf_counter() - t0
+    tpf = app.store.get(app.default_file)
+    n_cad, (rows, cols) = tpf.n_cadences, tpf.shape
+    server = InProcessServer(app)
+    try:
+        s = requests.Session()
+        health = s.get(server.url + "/health").json()
+        deps = s.get(server.url + "/_dash-dependencies").json()
+        props = _layout_props(s.get(server.url + "/_dash-layout").json())
+        session_data = props.get("session", {}).get("data")
+        if not session_data or session_data.get("file") != health.get("default_file"):
+            print(f"# note: layout session {session_data} vs /health {health}", file=sys.stderr)
+        url = server.url + "/_dash-update-component"
+
+        load = Callback(find_callback(deps, "session.data"), props)
+        step = Callback(find_callback(deps, "cadence.value", "pixels.figure"), props)
+        noop = Callback(find_callback(deps, "bench-noop-in.n_clicks"), props)
+
+        load_body = load.payload(**{"session.data": session_data})
+        cold_rtt, cold_srv, load_bytes, _ = post(s, url, load_body)
+        first_step = post(s, url, step.payload(**{"cadence.value": 1}))
+
+        for i in range(warmup):
+            post(s, url, step.payload(**{"cadence.value": (2 + i) % n_cad}))
+            post(s, url, noop.payload(**{"bench-noop-in.n_clicks": i + 1}))
+
+        frames_ok = all(
+            check_frame(post(s, url, step.payload(**{"cadence.value": f}))[3], tpf.flux[f])
+            for f in {0, n_cad // 3, n_cad - 1})
+
+        runs = []
+        start = warmup + 2
+        clicks = warmup + 1
+        for _ in range(repeats):
+            load_times = [post(s, url, load_body)[:2] for _ in range(5)]
+            st, ss, sb = [], [], []
+            for i in range(n):
+                rtt, srv, size, _ = post(s, url, step.payload(
+                    **{"cadence.value": (start + i) % n_cad}))
+                st.append(rtt), ss.append(srv), sb.append(size)
+            start += n
+            nt, ns, nb = [], [], []
+            for _ in range(n):
+                clicks += 1
+                rtt, srv, size, _ = post(s, url, noop.payload(
+                    **{"bench-noop-in.n_clicks": clicks}))
+                nt.append(rtt), ns.append(srv), nb.append(size)
+            runs.append({
+                "step_p50": pct(st, 50), "step_p99": pct(st, 99), "step_srv": pct(ss, 50),
+                "step_bytes": statistics.median(sb),
+                "noop_p50": pct(nt, 50), "noop_p99": pct(nt, 99), "noop_srv": pct(ns, 50),
+                "noop_bytes": statistics.median(nb),
+                "load_rtt": statistics.median(t for t, _ in load_times),
+                "load_srv": statistics.median(v for _, v in load_times),
+            })
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        med.update(label=label, stamp=f"{rows}x{cols}", cadences=n_cad,
+                   frame_bytes=rows * cols * 4, frame_b64=4 * ((rows * cols * 4 + 2) // 3),
+                   load_cold=cold_rtt, load_cold_srv=cold_srv, load_bytes=load_bytes,
+                   first_step=first_step[0], first_step_srv=first_step[1],
+                   frames_ok=frames_ok, startup=startup,
+                   spread=(min(r["step_p50"] for r in runs), max(r["step_p50"] for r in runs)))
+        return med
+    finally:
+        server.stop()
+
+
+# -- output ------------------------------------------------------------------------------------
+def print_tables(results: list[dict], n: int, repeats: int) -> None:
+    print(f"\nCadence step vs no-op callback: N={n} requests each, median of {repeats} run(s); "
+          "times in ms (round trip over loopback HTTP; srv = Server-Timing inside Flask)")
+    head = (f"{'file':9} {'stamp':>6} {'cadences':>8} | {'callback':8} {'p50':>6} {'p99':>6} "
+            f"{'srv p50':>7} {'bytes':>7} | {'frame B':>7} {'b64 B':>6} | {'pixels ok':>9}")
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        for kind in ("step", "noop"):
+            first = kind == "step"
+            print(f"{r['label'] if first else '':9} {r['stamp'] if first else '':>6} "
+                  f"{r['cadences'] if first else '':>8} | {kind:8} {r[kind + '_p50']:6.2f} "
+                  f"{r[kind + '_p99']:6.2f} {r[kind + '_srv']:7.2f} {r[kind + '_bytes']:7,.0f} | "
+                  f"{r['frame_bytes'] if first else '':>7} {r['frame_b64'] if first else '':>6} | "
+                  f"{('yes' if r['frames_ok'] else 'NO') if first else '':>9}")
+        lo, hi = r["spread"]
+        print(f"{'':9} {'':>6} {'':>8} | step minus no-op: {r['step_p50'] - r['noop_p50']:.2f} ms "
+              f"p50; step p50 range over runs {lo:.2f}-{hi:.2f}")
+    print("\nFirst load: the figures callback fed by session.data (both figures, header, ...)")
+    head = (f"{'file':9} | {'app build s':>11} | {'cold ms':>8} {'srv':>8} | {'warm ms':>8} "
+            f"{'srv':>8} | {'bytes':>10} | {'1st step ms':>11} {'srv':>7}")
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        print(f"{r['label']:9} | {r['startup']:11.2f} | {r['load_cold']:8.1f} "
+              f"{r['load_cold_srv']:8.1f} | {r['load_rtt']:8.1f} {r['load_srv']:8.1f} | "
+              f"{r['load_bytes']:10,} | {r['first_step']:11.1f} {r['first_step_srv']:7.1f}")
+    print("\n(app build = create_app: reading and opening the file. 1st step = the first step "
+          "after the load, before warm-up: any per-file work done lazily lands there.)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--steps", type=int, default=500,
+                        help="requests per measurement (default 500)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per file (default 3)")
+    parser.add_argument("--warmup", type=int, default=50, help="warm-up requests (default 50)")
+    parser.add_argument("--files", default="tess,k2",
+                        help="comma-separated: tess, k2, kepler10 (shared data), demo "
+                             "(default tess,k2)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help=f"where synthetic files are written and reused ({DEFAULT_DATA})")
+    args = parser.parse_args(argv)
+
+    import logging
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    files = bench_files([k.strip() for k in args.files.split(",") if k.strip()], args.data)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="tpf-bench-cache-") as cache_root:
+        for label, path in files:
+            print(f"# {label}: {path or 'built-in demo'}", file=sys.stderr, flush=True)
+            results.append(measure_file(label, path, args.steps, args.repeats, args.warmup,
+                                        Path(cache_root)))
+    print_tables(results, args.steps, args.repeats)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Playwright fixtures: one headless Chromium per session, and a ready dashboard page per test.
+
+Playwright's own browser download cannot work on these machines: Debian's /usr/bin/chromium is
+launched instead (override with $CHROMIUM). Each test gets a fresh browser context, so pages never
+share cookies, storage or Dash state. Every page records uncaught page errors and console errors;
+a test that produced any fails at teardown, with the messages.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1400, "height": 900}
+
+# The page is ready when both graphs are drawn and the first readout has arrived.
+READY = """() => {
+  const curve = document.querySelector('#lightcurve .js-plotly-plot');
+  const pixels = document.querySelector('#pixels .js-plotly-plot');
+  return !!(curve && curve._fullData && curve._fullData.length >= 1 && curve._fullLayout
+            && pixels && pixels._fullData && pixels._fullData.length >= 1
+            && document.getElementById('readout-0'));
+}"""
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """``open_page(url)``: a new page on ``url``, returned once the dashboard has drawn.
+
+    ``page.problems`` lists uncaught errors and console errors seen so far.
+    """
+    contexts = []
+    pages = []
+
+    def open_(url: str, timeout_ms: float = 30_000):
+        context = browser.new_context(viewport=VIEWPORT)
+        contexts.append(context)
+        page = context.new_page()
+        page.problems = []
+        page.on("pageerror", lambda exc: page.problems.append(f"pageerror: {exc}"))
+        page.on("console", lambda msg: page.problems.append(f"console.error: {msg.text}")
+                if msg.type == "error" else None)
+        page.set_default_timeout(10_000)
+        page.goto(url)
+        page.wait_for_function(READY, timeout=timeout_ms)
+        pages.append(page)
+        return page
+
+    yield open_
+    problems = [p for page in pages for p in page.problems]
+    for context in contexts:
+        context.close()
+    if problems:
+        pytest.fail("page errors or console errors:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def page(open_page, demo_server):
+    """A fresh page on the shared demo server, drawn and ready."""
+    return open_page(demo_server.url)

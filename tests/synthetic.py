@@ -1,0 +1,87 @@
+"""Synthetic target pixel files written with astropy alone, independent of dashboard code.
+
+Tests compare what the dashboard reads against the arrays returned here, so a bug in the
+reader cannot hide behind the same bug in a shared writer.
+"""
+
+from __future__ import annotations
+
+import gzip as gzip_module
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from astropy.io import fits
+
+BJDREF = {"Kepler": 2454833, "K2": 2454833, "TESS": 2457000}
+
+
+@dataclass
+class Synthetic:
+    data: bytes
+    flux: np.ndarray  # (n, rows, cols) float32 as written
+    time: np.ndarray
+    cadenceno: np.ndarray
+    quality: np.ndarray
+    aperture: np.ndarray  # APERTURE image as written (int32 bits)
+    flux_bkg: np.ndarray
+    column: int
+    row: int
+
+
+def tpf_bytes(n_cadences: int = 40, shape: tuple[int, int] = (5, 6), mission: str = "Kepler",
+              seed: int = 0, aperture: np.ndarray | None = None, quality: np.ndarray | None = None,
+              cadenceno: np.ndarray | None = None, time_start: float = 1000.0,
+              cadence_days: float = 0.0204, column: int = 100, row: int = 200,
+              gzip: bool = False, target_id: int = 123456789) -> Synthetic:
+    """Bytes of a TPF in the mission's own layout, with random but reproducible contents."""
+    rng = np.random.default_rng(seed)
+    rows, cols = shape
+    flux = rng.normal(1000.0, 50.0, (n_cadences, rows, cols)).astype(np.float32)
+    flux_bkg = rng.normal(100.0, 5.0, (n_cadences, rows, cols)).astype(np.float32)
+    time = time_start + cadence_days * np.arange(n_cadences)
+    if cadenceno is None:
+        cadenceno = 5000 + np.arange(n_cadences)
+    if quality is None:
+        quality = np.zeros(n_cadences, dtype=np.int32)
+    if aperture is None:
+        aperture = np.ones(shape, dtype=np.int32)
+        aperture[rows // 2, cols // 2] |= 2
+    dim = f"({cols},{rows})"
+    npix = rows * cols
+    table = fits.BinTableHDU.from_columns([
+        fits.Column("TIME", "D", array=time),
+        fits.Column("TIMECORR", "E", array=np.zeros(n_cadences)),
+        fits.Column("CADENCENO", "J", array=cadenceno),
+        fits.Column("RAW_CNTS", f"{npix}J", dim=dim,
+                    array=np.zeros((n_cadences, rows, cols), dtype=np.int32)),
+        fits.Column("FLUX", f"{npix}E", dim=dim, array=flux),
+        fits.Column("FLUX_ERR", f"{npix}E", dim=dim, array=np.sqrt(np.abs(flux))),
+        fits.Column("FLUX_BKG", f"{npix}E", dim=dim, array=flux_bkg),
+        fits.Column("QUALITY", "J", array=quality),
+    ], name="PIXELS" if mission == "TESS" else "TARGETTABLES")
+    table.header["1CRV5P"] = column
+    table.header["2CRV5P"] = row
+    table.header["BJDREFI"] = BJDREF[mission]
+    table.header["BJDREFF"] = 0.0
+    table.header["TIMEDEL"] = cadence_days
+    primary = fits.PrimaryHDU()
+    primary.header["TELESCOP"] = "TESS" if mission == "TESS" else "Kepler"
+    primary.header["MISSION"] = mission
+    if mission == "TESS":
+        primary.header["TICID"] = target_id
+        primary.header["SECTOR"] = 7
+        primary.header["OBJECT"] = f"TIC {target_id}"
+    else:
+        primary.header["KEPLERID"] = target_id
+        if mission == "K2":
+            primary.header["CAMPAIGN"] = 5
+        else:
+            primary.header["QUARTER"] = 3
+    buffer = io.BytesIO()
+    fits.HDUList([primary, table, fits.ImageHDU(aperture, name="APERTURE")]).writeto(buffer)
+    data = buffer.getvalue()
+    if gzip:
+        data = gzip_module.compress(data)
+    return Synthetic(data, flux, time, np.asarray(cadenceno), np.asarray(quality), aperture,
+                     flux_bkg, column, row)
