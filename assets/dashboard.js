@@ -88,13 +88,19 @@
     cursor.dataset.frame = String(state.frame);
   }
 
-  /* Re-place the cursor whenever the curve is redrawn, zoomed, panned or resized. */
+  /* Re-place the cursor whenever the curve is redrawn, zoomed, panned or resized. On first
+   * load the cadence can arrive before Plotly has set the graph up: keep trying until it has. */
+  let watchTries = 0;
   function watchGraph() {
     const gd = graphDiv("lightcurve");
-    if (gd && !gd.__tpfCursor && gd.on) {
+    if (gd && gd.__tpfCursor) return;
+    if (gd && gd.on && gd._fullLayout) {
       gd.__tpfCursor = true;
       gd.on("plotly_afterplot", placeCursor);
       gd.on("plotly_relayout", placeCursor);
+      placeCursor();
+    } else if (watchTries++ < 100) {
+      setTimeout(watchGraph, 100);
     }
   }
   window.addEventListener("resize", placeCursor);
@@ -144,6 +150,7 @@
       cursor: function (value, max) {
         state.frame = value || 0;
         state.max = max || 0;
+        watchTries = 0;
         watchGraph();
         placeCursor();
         return window.dash_clientside.no_update;

@@ -62,7 +62,7 @@ def page(file_id: str, upload_limit_mb: float) -> html.Div:
             html.Button("▶ Play", id="play", className="play", title="Play / pause (space)"),
             html.Button("▶", id="next", className="step", title="Next cadence (→)"),
             dcc.Dropdown(id="speed", className="speed", clearable=False, searchable=False,
-                         value=DEFAULT_RATE,
+                         value=DEFAULT_RATE, style={"width": "120px", "minWidth": "120px"},
                          options=[{"label": f"{r} fps", "value": r} for r in PLAYBACK_RATES]),
             html.Div(className="slider", children=dcc.Slider(
                 id="cadence", min=0, max=1, step=1, value=0, marks=None,

@@ -25,7 +25,7 @@ from pathlib import Path
 from .errors import DataError
 from .tpf import TargetPixelFile, open_tpf
 
-_ID = re.compile(r"^[0-9a-f]{20}$")
+_ID = re.compile(r"[0-9a-f]{20}")
 
 
 def file_id(data: bytes) -> str:
@@ -61,7 +61,7 @@ class TPFStore:
 
     def get(self, fid: str) -> TargetPixelFile:
         """The opened file for an id, reopening it from disk if this process has not got it."""
-        if not isinstance(fid, str) or not _ID.match(fid):
+        if not isinstance(fid, str) or not _ID.fullmatch(fid):
             raise DataError("That file reference is not valid; open the file again.")
         with self._lock:
             tpf = self._open.get(fid)

@@ -15,6 +15,7 @@ import gzip
 import io
 import os
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +34,7 @@ _PIXEL_TABLE_NAMES = ("TARGETTABLES", "PIXELS")
 _LIGHTCURVE_COLUMNS = {"SAP_FLUX", "PDCSAP_FLUX", "FCOR", "FRAW", "KSPSAP_FLUX"}
 _PIPELINE_APERTURE_BIT = 2
 _FITS_BLOCK = 2880
+_MAX_SIZE = 2**62
 # Stretch levels come from a sorted sample of the cube; this many values keep any percentile
 # within a small fraction of a percent of the exact one while the sort stays in milliseconds.
 _LEVEL_SAMPLE_SIZE = 1_000_000
@@ -176,7 +178,9 @@ def open_tpf(source: str | os.PathLike | bytes | bytearray | memoryview,
             # Kepler files often carry CHECKSUM without DATASUM; astropy warns but the data is fine.
             warnings.simplefilter("ignore")
             with fits.open(io.BytesIO(data), memmap=False, lazy_load_hdus=False) as hdul:
-                return _from_hdulist(hdul, filename)
+                tpf = _from_hdulist(hdul, filename)
+                _check_complete(hdul, len(data), filename)
+                return tpf
     except DataError:
         raise
     except (OSError, ValueError, TypeError, IndexError, KeyError, EOFError) as exc:
@@ -202,7 +206,7 @@ def _gunzip(data: bytes, filename: str) -> bytes:
         return data
     try:
         return gzip.decompress(data)
-    except (OSError, EOFError, gzip.BadGzipFile):
+    except (OSError, EOFError, zlib.error):  # BadGzipFile is an OSError
         raise DataError(f"{filename} is a gzip file that ends early or is damaged; "
                         "download it again.") from None
 
@@ -217,11 +221,20 @@ def _describe_unreadable(data: bytes, filename: str, exc: Exception) -> str:
             "truncated or corrupt. Download it again.")
 
 
-def _find_pixel_table(hdul: fits.HDUList, filename: str) -> fits.BinTableHDU:
+def _check_complete(hdul: fits.HDUList, size: int, filename: str) -> None:
+    """Refuse a target pixel file whose end is missing, even when cut on a block boundary."""
+    for hdu in hdul:
+        info = hdu.fileinfo()
+        if info and info["datLoc"] + info["datSpan"] > size:
+            raise DataError(f"{filename} is truncated: extension {hdu.name or '?'} ends past the "
+                            "end of the file. Download it again.")
     expected = hdul[0].header.get("NEXTEND")
     if isinstance(expected, int) and len(hdul) - 1 < expected:
         raise DataError(f"{filename} is truncated: its header announces {expected} extensions "
                         f"but only {len(hdul) - 1} are present. Download it again.")
+
+
+def _find_pixel_table(hdul: fits.HDUList, filename: str) -> fits.BinTableHDU:
     tables = [hdu for hdu in hdul if isinstance(hdu, fits.BinTableHDU)]
     for hdu in tables:
         if hdu.name in _PIXEL_TABLE_NAMES:
@@ -238,6 +251,7 @@ def _find_pixel_table(hdul: fits.HDUList, filename: str) -> fits.BinTableHDU:
                 f"{filename} holds only images ({len(images)} image extension(s)), not the "
                 "per-cadence pixel table of a target pixel file. Give the *_lpd-targ.fits(.gz) "
                 "(Kepler/K2) or *_tp.fits (TESS) file.")
+        _check_complete(hdul, _MAX_SIZE, filename)  # primary header only: was it cut short?
         raise DataError(f"{filename} is a FITS file without any table: it is not a target "
                         "pixel file.")
     names = {name.upper() for hdu in tables for name in hdu.columns.names}

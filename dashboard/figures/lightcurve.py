@@ -66,8 +66,11 @@ def lightcurve_figure(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarr
         "layout": {
             "uirevision": revision,
             "margin": {"l": 70, "r": 10, "t": 10, "b": 45},
-            "xaxis": {"title": {"text": f"Time ({time_system})"}, "zeroline": False},
-            "yaxis": {"title": {"text": flux_label}, "zeroline": False, "exponentformat": "none"},
+            # No digit grouping on times: "1468.278", not "1,468.278".
+            "xaxis": {"title": {"text": f"Time ({time_system})"}, "zeroline": False,
+                      "tickformat": "~f", "automargin": True},
+            "yaxis": {"title": {"text": flux_label}, "zeroline": False, "exponentformat": "none",
+                      "automargin": True},
             "hovermode": "closest",
             "clickmode": "event",
             "clickanywhere": True,

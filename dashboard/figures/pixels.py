@@ -31,6 +31,7 @@ def pixel_figure(frame: np.ndarray, *, column: int, row: int, aperture: np.ndarr
         "hoverongaps": False,
         "meta": index,  # which frame z holds: playback waits for it before advancing
     }
+    x_range, y_range = initial_view(aperture, column, row)
     outline = aperture_outline(aperture, column, row)
     shapes = [{"type": "path", "path": outline, "line": {"color": APERTURE_COLOUR, "width": 2},
                "layer": "above"}] if outline else []
@@ -39,17 +40,48 @@ def pixel_figure(frame: np.ndarray, *, column: int, row: int, aperture: np.ndarr
         "layout": {
             "uirevision": revision,
             "margin": {"l": 55, "r": 10, "t": 10, "b": 45},
-            "xaxis": {"title": {"text": "CCD column"}, "range": [column - 0.5, column + columns - 0.5],
+            "xaxis": {"title": {"text": "CCD column"}, "range": x_range,
                       "constrain": "domain", "showgrid": False, "zeroline": False,
-                      "tickformat": "d"},
-            "yaxis": {"title": {"text": "CCD row"}, "range": [row - 0.5, row + rows - 0.5],
+                      "tick0": column, "dtick": _tick_step(x_range), "automargin": True},
+            "yaxis": {"title": {"text": "CCD row"}, "range": y_range,
                       "scaleanchor": "x", "scaleratio": 1, "constrain": "domain",
-                      "showgrid": False, "zeroline": False, "tickformat": "d"},
+                      "showgrid": False, "zeroline": False,
+                      "tick0": row, "dtick": _tick_step(y_range), "automargin": True},
             "shapes": shapes,
             "plot_bgcolor": "#1e1e1e",
-            "dragmode": False,
+            "dragmode": "zoom",  # double-click returns to the initial view
         },
     }
+
+
+# Stamps longer than this many times their width (TESS bright-star columns, 1287x11) would
+# draw as a sliver with square pixels; the first view then shows a window of the stamp, at
+# least _MIN_WINDOW pixels long so that small strips (8x1) are still shown whole.
+_MAX_ASPECT = 3
+_MIN_WINDOW = 30
+
+
+def initial_view(aperture: np.ndarray, column: int, row: int) -> tuple[list, list]:
+    """Axis ranges of the first view: the whole stamp, or a square-ish window on the aperture."""
+    rows, columns = aperture.shape
+    x_range = [column - 0.5, column + columns - 0.5]
+    y_range = [row - 0.5, row + rows - 0.5]
+    centre_row, centre_column = (np.argwhere(aperture).mean(axis=0) if aperture.any()
+                                 else ((rows - 1) / 2, (columns - 1) / 2))
+    tall = max(_MAX_ASPECT * columns, _MIN_WINDOW)
+    wide = max(_MAX_ASPECT * rows, _MIN_WINDOW)
+    if rows > tall:
+        low = np.clip(round(centre_row - tall / 2), 0, rows - tall)
+        y_range = [row + low - 0.5, row + low + tall - 0.5]
+    elif columns > wide:
+        low = np.clip(round(centre_column - wide / 2), 0, columns - wide)
+        x_range = [column + low - 0.5, column + low + wide - 0.5]
+    return [float(v) for v in x_range], [float(v) for v in y_range]
+
+
+def _tick_step(axis_range: list) -> int:
+    """Whole-pixel tick spacing giving at most about eight ticks."""
+    return max(1, int(np.ceil((axis_range[1] - axis_range[0]) / 8)))
 
 
 def frame_patch(frame: np.ndarray, index: int) -> Patch:

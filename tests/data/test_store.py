@@ -99,8 +99,6 @@ def test_invalid_ids_never_touch_the_file_system(bad, tmp_path, monkeypatch):
         store.get(bad)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: store._ID uses '$', which also matches before a "
-                   "trailing newline, so 'id\\n' passes validation and reaches the file system")
 def test_id_with_trailing_newline_is_invalid(tmp_path, monkeypatch):
     """A valid-looking id followed by a newline is not an id either."""
     store = TPFStore(tmp_path)

@@ -277,8 +277,6 @@ def test_truncated_gzip():
             open_tpf(data[:cut])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: tpf._gunzip catches OSError/EOFError/BadGzipFile "
-                   "but not zlib.error, so a corrupted deflate stream escapes as zlib.error")
 def test_corrupted_gzip_stream():
     """A gzip file with damaged bytes inside the compressed stream is a DataError, like one
     that ends early."""
@@ -496,8 +494,6 @@ def test_real_k2sff_lightcurve_refused(shared_file):
         open_tpf(shared_file("hlsp_k2sff_k2_lightcurve_221312395-c91_kepler_v1_llc.fits"))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: tpf._find_pixel_table checks NEXTEND before "
-                   "looking for images, so the complete image-only K2 file is called truncated")
 def test_real_image_only_file_refused_as_images(shared_file):
     """The K2 file holding one cadence as an IMAGE extension is refused with a message saying
     it holds images (not that it is truncated: re-downloading it would not help)."""

@@ -1,0 +1,93 @@
+"""The light-curve figure: every frame in order on trace 0, flagged cadences on trace 1."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pytest
+
+from dashboard.data import KEPLER
+from dashboard.figures.lightcurve import lightcurve_figure
+
+NUMPY_DTYPE = {"f4": "<f4", "f8": "<f8", "i4": "<i4"}
+
+
+def decode(spec: dict) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(spec["bdata"]), dtype=NUMPY_DTYPE[spec["dtype"]])
+
+
+@pytest.fixture
+def curve():
+    """40 frames with a gap in time, NaN fluxes, and flagged cadences among them (some of
+    which have no time or no flux and so cannot be drawn)."""
+    n = 40
+    rng = np.random.default_rng(0)
+    time = (1000.0 + 0.0204 * np.arange(n)).astype(">f8")  # big-endian, as from FITS
+    time[5] = np.nan
+    flux = rng.normal(5e4, 30.0, n)
+    flux[[8, 9]] = np.nan
+    quality = np.zeros(n, dtype=np.int64)
+    quality[[2, 5, 9, 12, 13, 30]] = [16, 128, 1, 1048576, 128 | 16, 65536]
+    cadenceno = 7000 + np.arange(n) * 2
+    labels = {int(v): ", ".join(KEPLER.decode(v)) for v in np.unique(quality[quality != 0])}
+    figure = lightcurve_figure(time, flux, cadenceno=cadenceno, quality=quality,
+                               quality_labels=labels, time_system="BKJD", revision="r1")
+    return figure, time, flux, quality, cadenceno, labels
+
+
+def test_trace0_holds_every_frame_in_order(curve):
+    """A click's pointIndex on trace 0 is the frame: x, y and cadence numbers are all frames
+    in file order, NaN where there is no time or flux."""
+    figure, time, flux, _, cadenceno, _ = curve
+    trace = figure["data"][0]
+    assert trace["x"]["dtype"] == "f8"  # neighbouring 2-min TESS cadences need float64
+    np.testing.assert_array_equal(decode(trace["x"]), time)
+    np.testing.assert_allclose(decode(trace["y"]), flux, rtol=1e-7)  # float32 is enough
+    np.testing.assert_array_equal(np.isnan(decode(trace["y"])), np.isnan(flux))
+    np.testing.assert_array_equal(decode(trace["customdata"]), cadenceno)
+    assert len(decode(trace["x"])) == len(time) == 40
+    assert trace["type"] == "scattergl"
+
+
+def test_trace0_hover_text_names_flags_per_frame(curve):
+    """Hovering any frame on trace 0 names its flags; unflagged frames have empty text."""
+    figure, _, _, quality, _, labels = curve
+    text = figure["data"][0]["text"]
+    assert len(text) == 40
+    assert text == [labels.get(int(q), "") for q in quality]
+    assert text[13] == "Zero crossing, Cosmic ray in optimal aperture"
+
+
+def test_trace1_holds_exactly_the_drawable_flagged_frames(curve):
+    """Trace 1 has every frame with QUALITY != 0 and finite time and flux, and no other."""
+    figure, time, flux, quality, cadenceno, labels = curve
+    expected = [f for f in range(40)
+                if quality[f] != 0 and np.isfinite(time[f]) and np.isfinite(flux[f])]
+    assert expected == [2, 12, 13, 30]
+    trace = figure["data"][1]
+    np.testing.assert_array_equal(decode(trace["x"]), time[expected])
+    np.testing.assert_array_equal(decode(trace["y"]), flux[expected])
+    assert trace["customdata"] == [[f, int(cadenceno[f])] for f in expected]
+    assert all(type(v) is int for pair in trace["customdata"] for v in pair)
+    assert trace["text"] == [labels[int(quality[f])] for f in expected]
+    assert trace["text"][0] == "Zero crossing"
+
+
+def test_no_flagged_cadences_gives_empty_trace1():
+    """A clean light curve still has trace 1, empty, so trace indices never shift."""
+    time = np.arange(5.0)
+    figure = lightcurve_figure(time, time * 2, cadenceno=np.arange(5),
+                               quality=np.zeros(5, dtype=np.int32), quality_labels={},
+                               time_system="BTJD")
+    assert len(figure["data"]) == 2
+    assert len(decode(figure["data"][1]["x"])) == 0
+    assert figure["data"][1]["customdata"] == []
+
+
+def test_layout_names_time_system_and_keeps_zoom(curve):
+    """The time axis names the mission's time system; uirevision keeps the user's zoom."""
+    figure = curve[0]
+    assert "BKJD" in figure["layout"]["xaxis"]["title"]["text"]
+    assert figure["layout"]["uirevision"] == "r1"
+    assert "BKJD" in figure["data"][0]["hovertemplate"]
