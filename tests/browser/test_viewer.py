@@ -75,6 +75,8 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message
         if last:
             return last
         time.sleep(interval)
+    if callable(message):
+        message = message()
     raise AssertionError(f"{message or 'condition not met'} within {timeout} s (last: {last!r})")
 
 
@@ -106,7 +108,7 @@ def wait_frame(page, demo, frame: int, timeout: float = 10.0) -> dict:
     def showing():
         seen.append(shown(page))
         return seen[-1] == want
-    wait_until(showing, timeout, message=f"page to show {want}; it shows {seen[-1] if seen else None}")
+    wait_until(showing, timeout, message=lambda: f"page to show {want}; it shows {seen[-1]}")
     return want
 
 
