@@ -29,6 +29,9 @@ from . import __version__, callbacks
 from .data import DataError
 from .data.demo import demo_bytes
 from .data.store import TPFStore, default_cache_dir
+from .callbacks.files import file_view
+from .callbacks.frames import readout
+from .figures.stretch import DEFAULT_PERCENTILES, DEFAULT_SCALE
 from .layout import page
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,8 @@ def create_app(config: dict | None = None) -> Dash:
         title="Is that blip real? · TPF dashboard",
         assets_folder=str(ASSETS),
         update_title=None,
+        # plotly.js then downloads beside the layout instead of after it (first view).
+        eager_loading=True,
         compress=True,  # plotly.js and the first figures shrink ~3x; see docs/performance.md
         on_error=_show_error,
     )
@@ -92,7 +97,12 @@ def create_app(config: dict | None = None) -> Dash:
             raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
         default_id = store.add(data, settings["filename"] or path.name)
 
-    app.layout = lambda: page(default_id, settings["max_tpf_upload_mb"])
+    def layout():
+        view = file_view(store, default_id, DEFAULT_PERCENTILES, DEFAULT_SCALE)
+        return page(default_id, settings["max_tpf_upload_mb"], view,
+                    readout(store.get(default_id), 0))
+
+    app.layout = layout
     callbacks.register(app, store, settings)
 
     @server.route("/health")

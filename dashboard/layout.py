@@ -17,44 +17,51 @@ READOUT_FIELDS = (("Cadence", ""), ("Time", "mission system"), ("UTC", "from TDB
                   ("Flux", "pipeline aperture"), ("Quality", ""))
 
 
-def readout_panel() -> html.Div:
-    """Fixed fields; a step only sends their strings (ids readout-0 .. readout-4 and notes)."""
+def readout_panel(values: tuple[str, ...]) -> html.Div:
+    """Fixed fields; a step only sends their strings (ids readout-0 .. readout-4 and notes).
+
+    ``values`` are the first cadence's: the five field values, the frame note, the quality
+    note and the quality field's class (see callbacks.frames.readout).
+    """
+    notes = [values[5], "", "", "", values[6]]
     return html.Div(id="readout", className="readout", children=[
-        html.Div(id=f"readout-field-{i}", className="field", children=[
+        html.Div(id=f"readout-field-{i}", className=values[7] if i == 4 else "field", children=[
             html.Span(label, className="label", id=f"readout-label-{i}"),
-            html.Span("", className="value", id=f"readout-{i}"),
-            html.Span(note, className="note", id=f"readout-note-{i}"),
+            html.Span(values[i], className="value", id=f"readout-{i}"),
+            html.Span(notes[i] or note, className="note", id=f"readout-note-{i}"),
         ])
         for i, (label, note) in enumerate(READOUT_FIELDS)
     ])
 
 
-def page(file_id: str, upload_limit_mb: float) -> html.Div:
-    """The whole page, opened on the file ``file_id``."""
+def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, ...]) -> html.Div:
+    """The whole page, opened on the file ``file_id`` and already drawn (``view``: see
+    callbacks.files.file_view), so the first paint needs no callback round trip."""
     return html.Div(className="page", children=[
         dcc.Store(id="session", data={"file": file_id}),
         html.Header(className="header", children=[
             html.Div(className="brand", children=["Is that blip real?"]),
-            html.Div(id="header", className="target"),
+            html.Div(id="header", className="target", children=view["header"]),
             dcc.Upload(
                 id="upload-tpf", className="upload", multiple=False, accept=".fits,.fz,.gz",
                 children=html.Span(["Open a TPF: drop a .fits / .fits.gz here or ",
                                     html.A("choose a file")]),
             ),
         ]),
-        html.Div(id="message", className="message", role="status", **{"aria-live": "polite"}),
+        html.Div(id="message", className="message", role="status", children=view["message"],
+                 **{"aria-live": "polite"}),
         html.Main(className="views", children=[
             html.Div(className="curve-panel", children=[
                 html.Div(id="lightcurve-wrap", className="lightcurve-wrap", children=[
                     dcc.Graph(id="lightcurve", className="lightcurve", config=_GRAPH_CONFIG,
-                              figure={"data": [], "layout": {}}),
+                              figure=view["lightcurve"]),
                     html.Div(id="cursor", className="cursor", hidden=True,
                              children=html.Div(className="cursor-dot")),
                 ]),
             ]),
             html.Div(className="pixel-panel", children=[
                 dcc.Graph(id="pixels", className="pixels", config=_GRAPH_CONFIG,
-                          figure={"data": [], "layout": {}}),
+                          figure=view["pixels"]),
             ]),
         ]),
         html.Section(className="transport", children=[
@@ -65,13 +72,13 @@ def page(file_id: str, upload_limit_mb: float) -> html.Div:
                          value=DEFAULT_RATE, style={"width": "120px", "minWidth": "120px"},
                          options=[{"label": f"{r} fps", "value": r} for r in PLAYBACK_RATES]),
             html.Div(className="slider", children=dcc.Slider(
-                id="cadence", min=0, max=1, step=1, value=0, marks=None,
+                id="cadence", min=0, max=view["max"], step=1, value=0, marks=None,
                 updatemode="drag", allow_direct_input=False,
                 tooltip={"placement": "bottom", "always_visible": False})),
             dcc.Interval(id="player", interval=1000 // DEFAULT_RATE, disabled=True),
         ]),
         html.Section(className="lower", children=[
-            readout_panel(),
+            readout_panel(readout),
             html.Div(className="stretch-controls", children=[
                 html.Label("Scale", htmlFor="scale"),
                 dcc.RadioItems(id="scale", className="scale", inline=True, value=DEFAULT_SCALE,

@@ -50,6 +50,21 @@ def _quality_labels(tpf) -> dict[int, str]:
     return {int(q): ", ".join(tpf.flags.decode(q)) for q in np.unique(tpf.quality) if q}
 
 
+def file_view(store, fid: str, percentiles, scale) -> dict:
+    """Everything drawn when a file is opened: both figures, header, slider end, notices."""
+    tpf = store.get(fid)
+    # Built once per file and shared between workers through flask-caching.
+    curve = store.derived(fid, "lightcurve-figure", lambda tpf: lightcurve_figure(
+        tpf.time, tpf.pipeline_lightcurve, cadenceno=tpf.cadenceno, quality=tpf.quality,
+        quality_labels=_quality_labels(tpf), time_system=tpf.time_system, revision=fid))
+    pixels = pixel_figure(tpf.flux[0], column=tpf.column, row=tpf.row,
+                          aperture=tpf.pipeline_mask, levels=tpf.levels(*percentiles),
+                          scale=scale, revision=fid)
+    return {"lightcurve": curve, "pixels": pixels, "header": header(tpf),
+            "max": tpf.n_cadences - 1,
+            "message": [html.Div(text, className="notice") for text in notices(tpf)]}
+
+
 def register(app, store, settings) -> None:
     limit = settings["max_tpf_upload_mb"] * 1024 * 1024
 
@@ -63,23 +78,16 @@ def register(app, store, settings) -> None:
         Input("session", "data"),
         State("stretch", "value"),
         State("scale", "value"),
+        prevent_initial_call=True,  # the page arrives with its first file already drawn
     )
     def show_file(session, percentiles, scale):
         try:
-            fid = session["file"]
-            tpf = store.get(fid)
+            view = file_view(store, session["file"], percentiles, scale)
         except (DataError, TypeError, KeyError) as exc:
             message = str(exc) if isinstance(exc, DataError) else "No file is open."
             return (no_update,) * 5 + (html.Div(message, className="error"),)
-        # Built once per file and shared between workers through flask-caching.
-        curve = store.derived(fid, "lightcurve-figure", lambda tpf: lightcurve_figure(
-            tpf.time, tpf.pipeline_lightcurve, cadenceno=tpf.cadenceno, quality=tpf.quality,
-            quality_labels=_quality_labels(tpf), time_system=tpf.time_system, revision=fid))
-        pixels = pixel_figure(tpf.flux[0], column=tpf.column, row=tpf.row,
-                              aperture=tpf.pipeline_mask, levels=tpf.levels(*percentiles),
-                              scale=scale, revision=fid)
-        message = [html.Div(text, className="notice") for text in notices(tpf)]
-        return curve, pixels, header(tpf), tpf.n_cadences - 1, 0, message
+        return (view["lightcurve"], view["pixels"], view["header"], view["max"], 0,
+                view["message"])
 
     @app.callback(
         Output("session", "data"),

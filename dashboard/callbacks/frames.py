@@ -21,7 +21,7 @@ def readout(tpf, frame: int) -> tuple[str, ...]:
     return (
         f"{tpf.cadenceno[frame]}",
         f"{time:.5f} {tpf.time_system}" if np.isfinite(time) else "no time",
-        tpf.utc[frame] or "—",
+        tpf.utc(frame) or "—",
         f"{flux:,.1f} e⁻/s" if np.isfinite(flux) else "no data",
         ", ".join(names) if names else "no flags",
         f"frame {frame + 1} of {tpf.n_cadences}",

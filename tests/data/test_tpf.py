@@ -386,11 +386,11 @@ def test_real_utc_strings(name, shared_file):
     reference = float(header["BJDREFI"]) + float(header.get("BJDREFF", 0.0))
     for frame in (finite[0], finite[len(finite) // 2], finite[-1]):
         expected = Time(time[frame] + reference, format="jd", scale="tdb").utc
-        shown = datetime.strptime(tpf.utc[frame], "%Y-%m-%d %H:%M:%S").replace(
+        shown = datetime.strptime(tpf.utc(frame), "%Y-%m-%d %H:%M:%S").replace(
             tzinfo=timezone.utc)
         assert abs(shown - expected.to_datetime(timezone.utc)).total_seconds() <= 1.0
     for frame in np.flatnonzero(~np.isfinite(time)):
-        assert tpf.utc[frame] == ""
+        assert tpf.utc(frame) == ""
 
 
 def test_real_kepler_quality_names(shared_file):
