@@ -104,7 +104,7 @@ INSTRUMENT_JS = """
   gd.on('plotly_afterplot', () => {
     const z = gd.data && gd.data[0] && gd.data[0].z;
     const rec = {t: performance.now(), paint: null,
-                 key: z && typeof z.bdata === 'string' ? z.bdata.slice(0, %d) : null};
+                 key: z && typeof z.bdata === 'string' ? z.bdata.slice(0, KEY_CHARS) : null};
     B.plots.push(rec);
     requestAnimationFrame(() => { rec.paint = performance.now(); });
   });
@@ -114,7 +114,7 @@ INSTRUMENT_JS = """
     requestAnimationFrame(() => { rec.paint = performance.now(); });
   }).observe(cursor, {attributes: true, attributeFilter: ['data-frame']});
 }
-""" % KEY_CHARS
+""".replace("KEY_CHARS", str(KEY_CHARS))
 
 STATE_JS = """
 () => {
@@ -127,10 +127,10 @@ STATE_JS = """
     slider: slider ? Number(slider.getAttribute('aria-valuenow')) : null,
     cursor: cursor && cursor.dataset.frame !== undefined ? Number(cursor.dataset.frame) : null,
     readout: readout ? readout.textContent.trim() : null,
-    key: z && typeof z.bdata === 'string' ? z.bdata.slice(0, %d) : null,
+    key: z && typeof z.bdata === 'string' ? z.bdata.slice(0, KEY_CHARS) : null,
   };
 }
-""" % KEY_CHARS
+""".replace("KEY_CHARS", str(KEY_CHARS))
 
 PLAY_JS = """
 async (ms) => {
@@ -145,8 +145,7 @@ async (ms) => {
   const v1 = slider();
   const t1 = performance.now();
   document.getElementById('play').click();
-  const plots = B.plots.slice(n0).filter(p => p.t <= t1);
-  return {v0, v1, seconds: (t1 - t0) / 1000, keys: plots.map(p => p.key)};
+  return {n0, v0, v1, t1, seconds: (t1 - t0) / 1000};
 }
 """
 
@@ -158,9 +157,10 @@ class FileInfo:
     def __init__(self, label: str, path: Path | None):
         self.label, self.path = label, path
         if path is None:
+            import io
+
             sys.path.insert(0, str(ROOT))
             from dashboard.data.demo import demo_bytes
-            import io
             source = io.BytesIO(demo_bytes())
         else:
             source = str(path)
@@ -379,9 +379,11 @@ def playback(page, net: Network, info: FileInfo, seconds: float, fps: int) -> di
     page.wait_for_timeout(300)
     mark = net.mark()
     r = page.evaluate(PLAY_JS, int(seconds * 1000))
-    page.wait_for_timeout(800)
+    page.wait_for_timeout(800)  # the frame asked for last still paints: let it count
     steps = net.since(mark, "_dash-update-component")
-    frames = [info.frame_of.get(k) for k in r["keys"] if k is not None]
+    plots = page.evaluate("([n0]) => window.__bench.plots.slice(n0)", [r["n0"]])
+    in_window = sum(1 for p in plots if p["t"] <= r["t1"])
+    frames = [info.frame_of.get(p["key"]) for p in plots if p["key"] is not None]
     painted = {f for f in frames if f is not None and r["v0"] < f <= r["v1"]}
     advanced = r["v1"] - r["v0"]
     state = page.evaluate(STATE_JS)
@@ -391,7 +393,7 @@ def playback(page, net: Network, info: FileInfo, seconds: float, fps: int) -> di
         page.wait_for_timeout(1000)
         state = page.evaluate(STATE_JS)
         settled = state["slider"] is not None and agree(state, info, state["slider"])
-    return {"speed": shown, "seconds": r["seconds"], "afterplots": len(r["keys"]),
+    return {"speed": shown, "seconds": r["seconds"], "afterplots": in_window,
             "advanced": advanced, "painted": len(painted),
             "skipped": advanced - len(painted), "requests": len(steps),
             "kb_per_s": sum(t for _, t, _ in steps) / 1024 / r["seconds"],
@@ -429,7 +431,7 @@ def print_tables(results: list[dict], args) -> None:
           f"({args.presses} ArrowRight presses, {args.spacing * 1e3:.0f} ms apart)")
     head = (f"{'file':9} {'stamp':>6} {'cadences':>8} | {'view s':>6} {'warm':>5} {'both':>5} "
             f"{'loaded MB':>9} | {'paint p50':>9} {'p90':>6} {'cursor p50':>10} | "
-            f"{'step B down':>11} {'up':>5} | {'views agree':>11} | {'RSS MB':>6}")
+            f"{'step B':>7} {'wire':>6} {'up':>5} | {'views agree':>11} | {'RSS MB':>6}")
     print(head)
     print("-" * len(head))
     for r in results:
@@ -441,7 +443,8 @@ def print_tables(results: list[dict], args) -> None:
         print(f"{r['label']:9} {r['stamp']:>6} {r['cadences']:>8} | {loads[0]['heatmap']:6.2f} "
               f"{statistics.median(warm):5.2f} {both:5.2f} {loaded:9.2f} | "
               f"{pct(k['paint'], 50):9.1f} {pct(k['paint'], 90):6.1f} "
-              f"{pct(k['cursor'], 50):10.1f} | {k['step_body']:11,.0f} {k['step_up']:5,.0f} | "
+              f"{pct(k['cursor'], 50):10.1f} | {k['step_body']:7,.0f} {k['step_transfer']:6,.0f} "
+              f"{k['step_up']:5,.0f} | "
               f"{agreed:>11} | {r['rss']:6.0f}")
         if k["missed"]:
             print(f"{'':9} {k['missed']} press(es) never painted the expected frame within 5 s")
@@ -449,7 +452,9 @@ def print_tables(results: list[dict], args) -> None:
           "of the others, both = until the light curve is drawn too; loaded = bytes transferred "
           "by a load; paint = keydown to the animation frame after the heatmap's afterplot with "
           "the new pixels; cursor = keydown to the frame after the light-curve cursor moved; "
-          "step B = callback response body, up = request body; views agree = slider, cursor, "
+          "step B = callback response body decoded, wire = as transferred (compressed, with "
+          "headers), "
+          "up = request body; views agree = slider, cursor, "
           "readout cadence and pixels all on the expected frame at the paint + within 1 s after.")
 
     print(f"\nPlayback at {args.fps} fps for {args.play_seconds:g} s")
@@ -463,8 +468,9 @@ def print_tables(results: list[dict], args) -> None:
               f"{p['skipped']:7} | {p['afterplots'] / p['seconds']:10.1f} {p['requests']:8} "
               f"{p['kb_per_s']:6.0f} | {'yes' if p['settled'] else 'NO':>7}")
     print("  advanced = cadences the slider moved; painted = distinct ones among them whose pixels "
-          "the heatmap drew; skipped = advanced - painted; repaints/s = heatmap afterplots per "
-          "second; settled = views agree after pausing.")
+          "the heatmap drew (until shortly after pausing); skipped = advanced - painted; "
+          "repaints/s = heatmap afterplots per second while playing; settled = views agree "
+          "after pausing.")
 
     print("\nBeside lightkurve 2.6.0 interact() (field notes; Bokeh server, 'next cadence' "
           "button, same kind of files)")
@@ -484,7 +490,8 @@ def print_tables(results: list[dict], args) -> None:
         if ref:
             print(f"{'':9} | {'lightkurve':10} | {ref[0]:>12} {ref[1]:>9} {ref[2]:>8} "
                   f"{ref[3]:>9} {ref[4]:>10} {ref[5]:>6}")
-    print("  dashboard bytes/step = transferred per step response (headers included); +curve = "
+    print("  dashboard bytes/step = one step response as transferred (compressed, headers "
+          "included); +curve = "
           "slower of heatmap paint and cursor paint.")
 
 

@@ -47,7 +47,10 @@ import synthetic  # noqa: E402  (bench/synthetic.py)
 
 KEPLER10 = ROOT.parent / "shared" / "data" / "kplr011904151-2010009091648_lpd-targ.fits"
 DEFAULT_DATA = Path(tempfile.gettempdir()) / "tpf-dashboard-bench"
-HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+# What Chromium sends; the app compresses responses (flask-compress), so sizes are given both
+# as sent on the wire and decoded.
+HEADERS = {"Content-Type": "application/json", "Accept": "application/json",
+           "Accept-Encoding": "gzip, deflate, br, zstd"}
 
 
 # -- files -------------------------------------------------------------------------------------
@@ -131,7 +134,8 @@ def _split_output(output: str):
     """The ``outputs`` entry the renderer sends for a callback's ``output`` string."""
     if output.startswith("..") and output.endswith(".."):
         parts = output[2:-2].split("...")
-        return [dict(zip(("id", "property"), p.rsplit(".", 1))) for p in parts]
+        return [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True))
+                for p in parts]
     ident, prop = output.rsplit(".", 1)
     return {"id": ident, "property": prop}
 
@@ -191,19 +195,23 @@ def find_callback(deps: list[dict], input_key: str, output_part: str | None = No
 
 
 # -- measuring ---------------------------------------------------------------------------------
-def post(session: requests.Session, url: str, body: bytes) -> tuple[float, float, int, bytes]:
-    """(round trip ms, server ms or nan, body bytes, body) of one callback request."""
+def post(session: requests.Session, url: str, body: bytes) -> tuple[float, float, int, bytes, int]:
+    """(round trip ms, server ms or nan, wire bytes, decoded body, decoded bytes) of a request.
+
+    The round trip includes decompressing the body, as a browser would before using it.
+    """
     t0 = time.perf_counter()
-    r = session.post(url, data=body, headers=HEADERS)
+    r = session.post(url, data=body, headers=HEADERS, stream=True)
     content = r.content
     rtt = (time.perf_counter() - t0) * 1e3
+    wire = r.raw.tell()  # bytes read from the socket for the body, before decoding
     if r.status_code != 200:
         raise RuntimeError(f"HTTP {r.status_code} from {url}: {content[:300]!r}")
     server = float("nan")
     for part in r.headers.get("Server-Timing", "").split(","):
         if part.strip().startswith("app;dur="):
             server = float(part.split("=", 1)[1])
-    return rtt, server, len(content), content
+    return rtt, server, wire, content, len(content)
 
 
 def pct(values, q):
@@ -255,7 +263,7 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
         noop = Callback(find_callback(deps, "bench-noop-in.n_clicks"), props)
 
         load_body = load.payload(**{"session.data": session_data})
-        cold_rtt, cold_srv, load_bytes, _ = post(s, url, load_body)
+        cold_rtt, cold_srv, load_wire, _, load_bytes = post(s, url, load_body)
         first_step = post(s, url, step.payload(**{"cadence.value": 1}))
 
         for i in range(warmup):
@@ -271,23 +279,23 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
         clicks = warmup + 1
         for _ in range(repeats):
             load_times = [post(s, url, load_body)[:2] for _ in range(5)]
-            st, ss, sb = [], [], []
+            st, ss, sb, sd = [], [], [], []
             for i in range(n):
-                rtt, srv, size, _ = post(s, url, step.payload(
+                rtt, srv, wire, _, size = post(s, url, step.payload(
                     **{"cadence.value": (start + i) % n_cad}))
-                st.append(rtt), ss.append(srv), sb.append(size)
+                st.append(rtt), ss.append(srv), sb.append(wire), sd.append(size)
             start += n
-            nt, ns, nb = [], [], []
+            nt, ns, nb, nd = [], [], [], []
             for _ in range(n):
                 clicks += 1
-                rtt, srv, size, _ = post(s, url, noop.payload(
+                rtt, srv, wire, _, size = post(s, url, noop.payload(
                     **{"bench-noop-in.n_clicks": clicks}))
-                nt.append(rtt), ns.append(srv), nb.append(size)
+                nt.append(rtt), ns.append(srv), nb.append(wire), nd.append(size)
             runs.append({
                 "step_p50": pct(st, 50), "step_p99": pct(st, 99), "step_srv": pct(ss, 50),
-                "step_bytes": statistics.median(sb),
+                "step_bytes": statistics.median(sb), "step_decoded": statistics.median(sd),
                 "noop_p50": pct(nt, 50), "noop_p99": pct(nt, 99), "noop_srv": pct(ns, 50),
-                "noop_bytes": statistics.median(nb),
+                "noop_bytes": statistics.median(nb), "noop_decoded": statistics.median(nd),
                 "load_rtt": statistics.median(t for t, _ in load_times),
                 "load_srv": statistics.median(v for _, v in load_times),
             })
@@ -295,6 +303,8 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
         med.update(label=label, stamp=f"{rows}x{cols}", cadences=n_cad,
                    frame_bytes=rows * cols * 4, frame_b64=4 * ((rows * cols * 4 + 2) // 3),
                    load_cold=cold_rtt, load_cold_srv=cold_srv, load_bytes=load_bytes,
+                   load_wire=load_wire,
+                   step_request=len(step.payload(**{"cadence.value": 1})),
                    first_step=first_step[0], first_step_srv=first_step[1],
                    frames_ok=frames_ok, startup=startup,
                    spread=(min(r["step_p50"] for r in runs), max(r["step_p50"] for r in runs)))
@@ -308,7 +318,8 @@ def print_tables(results: list[dict], n: int, repeats: int) -> None:
     print(f"\nCadence step vs no-op callback: N={n} requests each, median of {repeats} run(s); "
           "times in ms (round trip over loopback HTTP; srv = Server-Timing inside Flask)")
     head = (f"{'file':9} {'stamp':>6} {'cadences':>8} | {'callback':8} {'p50':>6} {'p99':>6} "
-            f"{'srv p50':>7} {'bytes':>7} | {'frame B':>7} {'b64 B':>6} | {'pixels ok':>9}")
+            f"{'srv p50':>7} | {'wire B':>7} {'body B':>7} {'req B':>6} | {'frame B':>7} "
+            f"{'b64 B':>6} | {'pixels ok':>9}")
     print(head)
     print("-" * len(head))
     for r in results:
@@ -316,23 +327,29 @@ def print_tables(results: list[dict], n: int, repeats: int) -> None:
             first = kind == "step"
             print(f"{r['label'] if first else '':9} {r['stamp'] if first else '':>6} "
                   f"{r['cadences'] if first else '':>8} | {kind:8} {r[kind + '_p50']:6.2f} "
-                  f"{r[kind + '_p99']:6.2f} {r[kind + '_srv']:7.2f} {r[kind + '_bytes']:7,.0f} | "
+                  f"{r[kind + '_p99']:6.2f} {r[kind + '_srv']:7.2f} | "
+                  f"{r[kind + '_bytes']:7,.0f} {r[kind + '_decoded']:7,.0f} "
+                  f"{r['step_request'] if first else '':>6} | "
                   f"{r['frame_bytes'] if first else '':>7} {r['frame_b64'] if first else '':>6} | "
                   f"{('yes' if r['frames_ok'] else 'NO') if first else '':>9}")
         lo, hi = r["spread"]
         print(f"{'':9} {'':>6} {'':>8} | step minus no-op: {r['step_p50'] - r['noop_p50']:.2f} ms "
               f"p50; step p50 range over runs {lo:.2f}-{hi:.2f}")
+    print("  wire B = response body as sent (compressed), body B = decoded, req B = the step's "
+          "request body; frame B = rows*cols*4, b64 B = its base64 length.")
     print("\nFirst load: the figures callback fed by session.data (both figures, header, ...)")
     head = (f"{'file':9} | {'app build s':>11} | {'cold ms':>8} {'srv':>8} | {'warm ms':>8} "
-            f"{'srv':>8} | {'bytes':>10} | {'1st step ms':>11} {'srv':>7}")
+            f"{'srv':>8} | {'wire B':>10} {'body B':>10} | {'1st step ms':>11} {'srv':>7}")
     print(head)
     print("-" * len(head))
     for r in results:
         print(f"{r['label']:9} | {r['startup']:11.2f} | {r['load_cold']:8.1f} "
               f"{r['load_cold_srv']:8.1f} | {r['load_rtt']:8.1f} {r['load_srv']:8.1f} | "
-              f"{r['load_bytes']:10,} | {r['first_step']:11.1f} {r['first_step_srv']:7.1f}")
-    print("\n(app build = create_app: reading and opening the file. 1st step = the first step "
-          "after the load, before warm-up: any per-file work done lazily lands there.)")
+              f"{r['load_wire']:10,} {r['load_bytes']:10,} | {r['first_step']:11.1f} "
+              f"{r['first_step_srv']:7.1f}")
+    print("  app build = create_app (reading and opening the file); cold = the first call, warm = "
+          "median of 5 per run; 1st step = the first step after the load, before warm-up: any "
+          "per-file work done lazily lands there.")
 
 
 def main(argv: list[str] | None = None) -> int:

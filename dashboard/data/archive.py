@@ -1,29 +1,24 @@
 """Finding and fetching Kepler, K2 and TESS target pixel files (TPFs) at MAST.
 
-:class:`Archive` is what the rest of the dashboard talks to; :class:`MastArchive` implements it
-with ``astroquery.mast``:
+:class:`Archive` is what the dashboard talks to; :class:`MastArchive` implements it with
+``astroquery.mast``. Catalogue ids are searched by MAST's exact ``target_name`` (``kplr%09d``,
+``ktwo%09d``, the TIC digits) with ``Observations.query_criteria``, as lightkurve does, so a
+neighbour's files never stand in for the target; names are resolved to a position and searched,
+like coordinates, in a small cone. ``Observations.get_product_list`` lists the files, of which
+the TPFs are kept: ``productSubGroupDescription`` LPD-TARG / SPD-TARG (Kepler, K2), TP / FAST-TP
+(TESS SPOC), or a name ending ``targ.fits(.gz)`` / ``tp.fits`` (e.g. TESS-SPOC HLSP TPFs); reading
+those tables is in :mod:`archive_products`.
 
-* catalogue ids are searched by MAST's exact ``target_name`` (``kplr%09d``, ``ktwo%09d``, the TIC
-  digits) with ``Observations.query_criteria``, as lightkurve does, so a neighbour's files never
-  stand in for the target; an id MAST has no observations under is then tried by position;
-* names are resolved to a position by MAST's name resolver, then searched, like coordinates,
-  in a small cone (``query_criteria(coordinates=..., radius=...)``);
-* ``Observations.get_product_list`` lists the files, of which the TPFs are kept
-  (``productSubGroupDescription`` LPD-TARG / SPD-TARG for Kepler and K2, TP / FAST-TP for TESS
-  SPOC, and files named ``*targ.fits(.gz)`` / ``*tp.fits`` such as the TESS-SPOC HLSP TPFs).
-
-Every network call has a timeout (default 60 s) and every failure becomes a :class:`DataError`
-with a plain message: target not found, name not resolvable, no TPF, archive unreachable,
-timeout, server error, download interrupted, downloaded file unreadable.
+Every network call has a timeout (default 60 s) and every failure becomes a DataError with a
+plain message: target not found, name not resolvable, no TPF, archive unreachable, timeout,
+server error, download interrupted, downloaded file unreadable.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import re
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
@@ -35,48 +30,22 @@ from astroquery.exceptions import InvalidQueryError, RemoteServiceError
 from astroquery.mast import ObservationsClass, TesscutClass
 from requests.adapters import HTTPAdapter
 
+from .archive_products import (
+    MISSIONS,
+    ArchiveProduct,
+    exposure_text,
+    matches,
+    order,
+    target_pixel_files,
+)
 from .downloads import DownloadCache, Progress
 from .errors import DataError
 from .targets import MISSION_OF_KIND, Target
 
-MISSIONS = ("Kepler", "K2", "TESS")
-PERIOD_WORD = {"Kepler": "Quarter", "K2": "Campaign", "TESS": "Sector"}
 MAST_SERVER = "https://mast.stsci.edu"
 # The STScI name resolver (SANTA), the service astroquery.mast.utils.resolve_object calls.
 RESOLVER_URL = "http://mastresolver.stsci.edu/Santa-war/query"
-TPF_SUBGROUPS = frozenset({"LPD-TARG", "SPD-TARG", "TP", "FAST-TP"})
-TPF_SUFFIXES = ("targ.fits.gz", "targ.fits", "tp.fits", "tp.fits.gz")
-# Official pipelines first when everything else is equal (lightkurve's order, for the same reason:
-# the first row is what most people expect to open).
-_AUTHOR_ORDER = {"Kepler": 0, "K2": 0, "SPOC": 0, "TESS-SPOC": 1}
 _CHUNK = 256 * 1024
-
-
-@dataclass(frozen=True)
-class ArchiveProduct:
-    """One target pixel file the archive holds."""
-
-    mission: str  # "Kepler", "K2" or "TESS"
-    target_name: str  # as MAST names it: "kplr008462852", "ktwo201572338", "261136679"
-    period_label: str  # "Quarter 4", "Campaign 9a", "Sector 6"
-    exposure_s: float | None  # 1800 / 60 for Kepler and K2 long / short cadence, 120, 20 ...
-    author: str  # pipeline: "Kepler", "K2", "SPOC", "TESS-SPOC" ...
-    size_bytes: int | None
-    product_uri: str  # MAST dataURI, "mast:TESS/product/tess..._tp.fits"
-    filename: str
-    obs_id: str
-    quarter: int | None = None
-    campaign: int | None = None
-    sector: int | None = None
-    distance_arcsec: float = 0.0  # from the searched position (0 for an exact id match)
-
-    @property
-    def period(self) -> int | None:
-        return next((p for p in (self.quarter, self.campaign, self.sector) if p is not None), None)
-
-    @property
-    def cache_key(self) -> str:
-        return "mast:" + self.product_uri
 
 
 class Archive(Protocol):
@@ -146,17 +115,17 @@ class MastArchive:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # NoResultsWarning: an empty list says it
                 products = self._observations.get_product_list(observations)
-        found = _target_pixel_files(observations, products)
+        found = target_pixel_files(observations, products)
         if not found:
             raise DataError(f"MAST has {', '.join(missions)} observations of {target.label} but "
                             "no target pixel files for them.")
-        chosen = [p for p in found if _matches(p, period, exposure)]
+        chosen = [p for p in found if matches(p, period, exposure)]
         if not chosen:
-            offered = sorted({f"{p.mission} {p.period_label} ({_exposure_text(p.exposure_s)})"
+            offered = sorted({f"{p.mission} {p.period_label} ({exposure_text(p.exposure_s)})"
                               for p in found})
             raise DataError(f"None of the target pixel files of {target.label} match the "
                             f"period / exposure asked for. MAST has: {'; '.join(offered)}.")
-        return sorted(chosen, key=_order)
+        return sorted(chosen, key=order)
 
     def _find_observations(self, target: Target, missions: tuple[str, ...]):
         criteria = {"project": list(missions), "dataproduct_type": ["cube", "timeseries"]}
@@ -188,7 +157,8 @@ class MastArchive:
             table = self._observations.query_criteria(**criteria)
         # Full-frame images are not target pixel files (TESScut is the way to their pixels).
         if len(table) and "target_name" in table.colnames:
-            table = table[[str(name) not in ("TESS FFI", "TICA FFI") for name in table["target_name"]]]
+            table = table[[str(name) not in ("TESS FFI", "TICA FFI")
+                           for name in table["target_name"]]]
         return table
 
     def _resolve(self, name: str, unknown_id: bool = False) -> tuple[float, float]:
@@ -253,7 +223,8 @@ class MastArchive:
             raise DataError(f"TESScut has no sector {sector} cutout at {ra:.5f} {dec:+.5f}.")
         buffer = io.BytesIO()
         cutouts[0].writeto(buffer)
-        filename = Path(str(getattr(cutouts[0], "filename", "") or "tesscut.fits")).name
+        name = getattr(cutouts[0], "filename", None)  # astroquery sets the zip member's name
+        filename = Path(name).name if isinstance(name, str) and name else "tesscut.fits"
         return self.cache.put_bytes(key, buffer.getvalue(), filename)
 
 
@@ -280,127 +251,6 @@ def _exact_target_names(kind: str, number: int) -> list[str]:
         return [f"ktwo{number:09d}"]
     # SPOC products carry the bare TIC digits; lightkurve pads to nine, so ask for both forms.
     return sorted({str(number), f"{number:09d}"})
-
-
-def _target_pixel_files(observations, products) -> list[ArchiveProduct]:
-    by_obsid = {str(row["obsid"]): row for row in observations}
-    by_obs_id = {str(row["obs_id"]): row for row in observations}
-    found: dict[str, ArchiveProduct] = {}
-    for product in products:
-        filename = _text(product, "productFilename")
-        subgroup = _text(product, "productSubGroupDescription").upper()
-        uri = _text(product, "dataURI")
-        if not uri or not (subgroup in TPF_SUBGROUPS or filename.lower().endswith(TPF_SUFFIXES)):
-            continue
-        observation = by_obsid.get(_text(product, "obsID")) or by_obs_id.get(
-            _text(product, "obs_id"))
-        if observation is None or uri in found:
-            continue
-        found[uri] = _product(observation, product, filename, uri)
-    return list(found.values())
-
-
-def _product(observation, product, filename: str, uri: str) -> ArchiveProduct:
-    mission = _text(observation, "project") or _text(observation, "obs_collection")
-    mission = next((m for m in MISSIONS if m.lower() == mission.lower()), mission)
-    description = _text(product, "description")
-    number, suffix = _period(mission, _int(observation, "sequence_number"), description, filename)
-    word = PERIOD_WORD.get(mission, "Period")
-    label = f"{word} {number}{suffix}" if number is not None else f"{word} unknown"
-    lowered = filename.lower()
-    # Kepler and K2 observations list long- and short-cadence files together, so the file name
-    # (lpd = long, spd = short) says the cadence; TESS observations each have one exposure time.
-    exposure = (1800.0 if "_lpd-" in lowered else 60.0 if "_spd-" in lowered
-                else 20.0 if "fast-tp" in lowered else _float(observation, "t_exptime"))
-    return ArchiveProduct(
-        mission=mission, target_name=_text(observation, "target_name"), period_label=label,
-        exposure_s=exposure, author=_text(observation, "provenance_name") or mission,
-        size_bytes=_int(product, "size"), product_uri=uri, filename=filename,
-        obs_id=_text(product, "obs_id") or _text(observation, "obs_id"),
-        quarter=number if mission == "Kepler" else None,
-        campaign=number if mission == "K2" else None,
-        sector=number if mission == "TESS" else None,
-        distance_arcsec=_float(observation, "distance") or 0.0)
-
-
-def _period(mission: str, sequence: int | None, description: str,
-            filename: str) -> tuple[int | None, str]:
-    """Quarter / campaign / sector, and 'a'/'b' for the two halves of K2 campaigns 9-11."""
-    if mission == "Kepler":
-        # MAST leaves sequence_number empty for Kepler; the description ends "- Q4".
-        match = re.search(r"Q(\d+)\s*$", description)
-        return (int(match.group(1)) if match else sequence), ""
-    if mission == "K2":
-        match = re.search(r"-c(\d+)", filename.lower())
-        number = sequence
-        if number is None and match:
-            number = int(match.group(1))
-        if number in (9, 10, 11) and match and match.group(1) in (f"{number}1", f"{number}2"):
-            return number, "ab"[int(match.group(1)[-1]) - 1]
-        return number, ""
-    match = re.search(r"-s(\d{4})-", filename.lower())
-    return (sequence if sequence is not None else int(match.group(1)) if match else None), ""
-
-
-def _matches(product: ArchiveProduct, period: int | None, exposure: float | str | None) -> bool:
-    if period is not None and product.period != int(period):
-        return False
-    if exposure is None:
-        return True
-    seconds = product.exposure_s
-    if seconds is None:
-        return False
-    if isinstance(exposure, str) and not exposure.replace(".", "", 1).isdigit():
-        ranges = {"fast": (0, 60), "short": (60, 200), "long": (200, 1e9)}
-        if exposure.lower() not in ranges:
-            raise DataError(f"Unknown exposure {exposure!r}; give seconds, fast, short or long.")
-        low, high = ranges[exposure.lower()]
-        return low <= seconds < high
-    return abs(seconds - float(exposure)) <= 0.1 * float(exposure)
-
-
-def _order(product: ArchiveProduct):
-    mission = MISSIONS.index(product.mission) if product.mission in MISSIONS else len(MISSIONS)
-    return (mission, product.period if product.period is not None else 1 << 30,
-            product.period_label, product.exposure_s or 0.0,
-            _AUTHOR_ORDER.get(product.author, 9), product.author, product.distance_arcsec,
-            product.filename)
-
-
-def _exposure_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "exposure unknown"
-    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
-
-
-def _text(row, column: str) -> str:
-    try:
-        value = row[column]
-    except KeyError:
-        return ""
-    return "" if value is None or _masked(value) else str(value).strip()
-
-
-def _int(row, column: str) -> int | None:
-    value = _float(row, column)
-    return None if value is None else int(value)
-
-
-def _float(row, column: str) -> float | None:
-    try:
-        value = row[column]
-    except KeyError:
-        return None
-    if value is None or _masked(value):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _masked(value) -> bool:
-    return bool(getattr(value, "mask", False)) or type(value).__name__ == "MaskedConstant"
 
 
 @contextlib.contextmanager
@@ -435,6 +285,3 @@ def _archive_errors(action: str, timeout: float):
     except (ValueError, KeyError) as exc:  # an answer that is not the JSON MAST sends
         raise DataError(f"The archive (MAST) sent an answer that could not be read while "
                         f"{action} ({type(exc).__name__}). Try again later.") from None
-
-
-__all__ = ["Archive", "ArchiveProduct", "MastArchive", "MISSIONS"]

@@ -30,6 +30,7 @@ class RawTable:
     headerless: bool = False
     notes: list[str] = field(default_factory=list)
     systems: dict[str, tuple[str, str]] = field(default_factory=dict)  # column -> (system, why)
+    comment_names: list[str] | None = None  # a '# time flux' line that may name the columns
 
 
 def read_tables(data: bytes, filename: str, max_bytes: int) -> list[RawTable]:
@@ -64,14 +65,14 @@ def _read_text(data: bytes, filename: str) -> RawTable:
     if delimiter == ";" and any("," in s for s in sample) and not any("." in s for s in sample):
         lines = [s.replace(",", ".") for s in lines]  # decimal commas, as European CSV writes
     first = _split(lines[0], delimiter)
-    notes = []
+    notes, comment_names = [], None
     if not all(_is_number(v) for v in first):
         names, body = first, lines[1:]
     else:
         names, body = None, lines
         header = _split(comments[-1], delimiter) if comments else []
         if len(header) == width and not any(_is_number(v) for v in header):
-            names = header  # a header written as the last comment line (numpy.savetxt does this)
+            comment_names = _unique_names(header, width)  # numpy.savetxt writes headers so
     if not body:
         raise DataError(f"{filename} has a header row but no data rows.")
     headerless = names is None
@@ -86,7 +87,7 @@ def _read_text(data: bytes, filename: str) -> RawTable:
         raise DataError(f"{filename} has only one numeric column ({next(iter(table))}); a light "
                         "curve needs two, time and flux.")
     context = (filename + " " + " ".join(comments)).lower()
-    return RawTable(table, filename, context, headerless, notes)
+    return RawTable(table, filename, context, headerless, notes, comment_names=comment_names)
 
 
 def _decode(data: bytes, filename: str) -> str:
@@ -259,6 +260,8 @@ def _gunzip(data: bytes, filename: str, max_bytes: int) -> bytes:
     if len(out) > max_bytes:
         raise DataError(f"{filename} unpacks to more than {_size(max_bytes)}, the limit for "
                         "light curves. Keep only the columns you need.")
+    if not inflate.eof:  # zlib returns what it could without complaint when the end is missing
+        raise DataError(f"{filename} is a damaged gzip file (it ends early); download it again.")
     return out
 
 

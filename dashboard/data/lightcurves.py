@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import DataError
 from .lightcurve_files import SYSTEM_OFFSET, RawTable, read_tables
+
 TIME_SYSTEMS = (*SYSTEM_OFFSET, "unknown")
 ROLES = ("time", "flux", "flux_err", "cadenceno", "quality")
 DEFAULT_MAX_BYTES = 50 * 2**20
@@ -135,7 +136,9 @@ def lightcurve_from_object(obj, name="custom") -> CustomLightCurve:
                                     name=name, **extra)
         lc.time_system_reason = f"the LightCurve's time format '{time.format}': {why}"
         return lc
-    names = list(getattr(obj, "colnames", None) or getattr(obj, "columns", None) or [])
+    # a pandas Index refuses `or`, so no truthiness tests on these
+    names = getattr(obj, "colnames", None)
+    names = list(getattr(obj, "columns", []) if names is None else names)
     if not names:
         raise DataError(f"Cannot use a {type(obj).__name__} as a light curve: give a path, an "
                         "astropy Table, a DataFrame, a (time, flux) tuple or a LightCurve.")
@@ -178,7 +181,13 @@ def _rank(role: str, name: str) -> int | None:
 
 def _from_table(raw: RawTable, columns, time_system) -> CustomLightCurve:
     """Choose the columns (the person's picks first, then recognised names) and assemble."""
-    table, name = raw.columns, raw.label
+    table, name, headerless = raw.columns, raw.label, raw.headerless
+    names = raw.comment_names
+    if headerless and names and all(any(_rank(r, n) is not None for n in names)
+                                    for r in ("time", "flux")):
+        # the last comment line names the columns (only believed when it names time and flux)
+        renamed = dict(zip([f"col{i + 1}" for i in range(len(names))], names))
+        table, headerless = {renamed[c]: v for c, v in table.items()}, False
     columns = {r: c for r, c in (columns or {}).items() if c}
     for role, column in columns.items():
         if role not in ROLES:
@@ -203,7 +212,7 @@ def _from_table(raw: RawTable, columns, time_system) -> CustomLightCurve:
         if options:
             chosen[role] = options[0]
     notes = list(raw.notes)
-    if raw.headerless and not columns:
+    if headerless and not columns:
         chosen = {"time": "col1", "flux": "col2"}
         if "col3" in table:
             chosen["flux_err"] = "col3"

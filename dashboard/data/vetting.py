@@ -8,10 +8,7 @@ coordinates are ``tpf.row + i`` and ``tpf.column + j``.
 
 from __future__ import annotations
 
-import base64
-import re
 import warnings
-import zlib
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
@@ -39,6 +36,15 @@ def _aperture(tpf: TargetPixelFile, mask, message: str = EMPTY_APERTURE) -> np.n
     return mask
 
 
+def _pixels(cube: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(cadences, pixels) values of ``cube`` inside ``mask``.
+
+    ``np.take`` on flat pixel indices: 3-5x faster than ``cube[:, mask]``, whose boolean
+    indexing over two axes costs ~30 ms for a 900-pixel aperture over 4000 cadences.
+    """
+    return np.take(cube.reshape(cube.shape[0], -1), np.flatnonzero(mask), axis=1)
+
+
 def _sum_and_background(tpf: TargetPixelFile, mask, background):
     """(raw aperture sum, background to subtract) per cadence, both float64.
 
@@ -46,9 +52,9 @@ def _sum_and_background(tpf: TargetPixelFile, mask, background):
     pixel that adds nothing to the sum must not have its background taken away either.
     """
     mask = _aperture(tpf, mask)
-    pixels = tpf.flux[:, mask]
+    pixels = _pixels(tpf.flux, mask)
     finite = np.isfinite(pixels)
-    total = np.nansum(pixels, axis=1, dtype=np.float64)
+    total = (np.sum if finite.all() else np.nansum)(pixels, axis=1, dtype=np.float64)
     total[~finite.any(axis=1)] = np.nan
     if background is None:
         return total, np.zeros(tpf.n_cadences)
@@ -58,7 +64,7 @@ def _sum_and_background(tpf: TargetPixelFile, mask, background):
         if tpf.flux_bkg is None:
             raise DataError("This file has no FLUX_BKG column, so its background cannot be "
                             "subtracted: select background pixels instead.")
-        bkg = np.where(finite, tpf.flux_bkg[:, mask], 0.0)
+        bkg = np.where(finite, _pixels(tpf.flux_bkg, mask), 0.0)
         return total, bkg.sum(axis=1, dtype=np.float64)
     level = _background_level(tpf, _aperture(tpf, background, EMPTY_BACKGROUND))
     return total, level * finite.sum(axis=1)
@@ -66,12 +72,10 @@ def _sum_and_background(tpf: TargetPixelFile, mask, background):
 
 def _background_level(tpf: TargetPixelFile, background: np.ndarray) -> np.ndarray:
     """Per-cadence median of the background pixels (a median ignores a star's wing or a CR)."""
-    sky = tpf.flux[:, background].astype(np.float64)
-    if not np.isnan(sky).any():
-        return np.median(sky, axis=1)
+    sky = _pixels(tpf.flux, background).astype(np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # cadences with every pixel NaN
-        return np.nanmedian(sky, axis=1)
+        return (np.nanmedian if np.isnan(sky).any() else np.median)(sky, axis=1)
 
 
 def aperture_lightcurve(tpf: TargetPixelFile, mask, *, background=None) -> np.ndarray:
@@ -97,15 +101,17 @@ def centroids(tpf: TargetPixelFile, mask) -> tuple[np.ndarray, np.ndarray]:
     """
     mask = _aperture(tpf, mask)
     rows, columns = np.nonzero(mask)
-    pixels = tpf.flux[:, mask].astype(np.float64)
-    np.nan_to_num(pixels, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-    total = pixels.sum(axis=1)
+    pixels = _pixels(tpf.flux, mask)
+    finite = np.isfinite(pixels)
+    if not finite.all():
+        pixels = np.where(finite, pixels, np.float32(0))
+    # One pass over the pixels gives total, sum(f * column) and sum(f * row) together.
+    weights = np.stack([np.ones(rows.size), columns, rows], axis=1).astype(np.float64)
+    total, column_sum, row_sum = (pixels.astype(np.float64) @ weights).T
     with np.errstate(invalid="ignore", divide="ignore"):
-        column = pixels @ columns.astype(np.float64) / total + tpf.column
-        row = pixels @ rows.astype(np.float64) / total + tpf.row
-    bad = total == 0
-    column[bad] = np.nan
-    row[bad] = np.nan
+        column = column_sum / total + tpf.column
+        row = row_sum / total + tpf.row
+    column[total == 0] = row[total == 0] = np.nan
     return column, row
 
 
@@ -143,14 +149,11 @@ def next_unmasked(frame: int, step: int, hidden: np.ndarray) -> int:
     visible = np.flatnonzero(~np.asarray(hidden, dtype=bool))
     if step > 0:
         start = np.searchsorted(visible, frame, side="right")  # first visible after frame
-        if start >= visible.size:
-            return frame
-        return int(visible[min(start + step - 1, visible.size - 1)])
+        return frame if start >= visible.size else int(visible[min(start + step - 1,
+                                                                     visible.size - 1)])
     if step < 0:
         start = np.searchsorted(visible, frame, side="left") - 1  # last visible before frame
-        if start < 0:
-            return frame
-        return int(visible[max(start + step + 1, 0)])
+        return frame if start < 0 else int(visible[max(start + step + 1, 0)])
     return frame
 
 
@@ -193,12 +196,10 @@ def difference_image(tpf: TargetPixelFile, frame: int, n: int,
     if neighbours.size == 0:
         return np.full(tpf.shape, np.nan, dtype=np.float32)
     stack = tpf.flux[neighbours]
-    if np.isnan(stack).any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # pixels NaN in every neighbour
-            reference = np.nanmedian(stack, axis=0)
-    else:
-        reference = np.median(stack, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # pixels NaN in every neighbour
+        # nanmedian is several times slower: only pay for it when a neighbour has NaNs
+        reference = (np.nanmedian if np.isnan(stack).any() else np.median)(stack, axis=0)
     return (tpf.flux[frame] - reference).astype(np.float32)
 
 
@@ -242,10 +243,8 @@ def grid_window(shape: tuple[int, int], mask: np.ndarray | None,
         height = min(rows, max_pixels // width)
     if height < side:
         width = min(columns, max_pixels // height)
-    if mask is not None and np.any(mask):
-        centre_row, centre_column = np.argwhere(mask).mean(axis=0)
-    else:
-        centre_row, centre_column = (rows - 1) / 2, (columns - 1) / 2
+    centre_row, centre_column = (np.argwhere(mask).mean(axis=0) if mask is not None
+                                 and np.any(mask) else ((rows - 1) / 2, (columns - 1) / 2))
     top = int(np.clip(round(centre_row - (height - 1) / 2), 0, rows - height))
     left = int(np.clip(round(centre_column - (width - 1) / 2), 0, columns - width))
     return slice(top, top + height), slice(left, left + width)
@@ -279,103 +278,3 @@ def pixel_lightcurves(tpf: TargetPixelFile, max_pixels: int = 400, *, mask=None,
 
 
 # -- aperture editing and sharing ----------------------------------------------------------------
-
-def toggle_pixel(mask: np.ndarray, row: int, column: int) -> np.ndarray:
-    """A copy of ``mask`` with stamp pixel (row, column) flipped; outside the stamp: unchanged.
-
-    Takes stamp indices: the caller subtracts ``tpf.row``/``tpf.column`` from a click's y/x.
-    """
-    mask = np.array(mask, dtype=bool)
-    if 0 <= row < mask.shape[0] and 0 <= column < mask.shape[1]:
-        mask[row, column] = not mask[row, column]
-    return mask
-
-
-def mask_from_selection(shape: tuple[int, int], selection, *, column: int = 0,
-                        row: int = 0) -> np.ndarray:
-    """The pixels a box or lasso selection covers, as a bool mask of ``shape``.
-
-    ``selection`` is Plotly's ``selectedData`` (or just its list of points), in the figure's CCD
-    coordinates (x = CCD column, y = CCD row); pass the stamp origin as ``column``/``row`` and it
-    is subtracted here. Points (a selectable trace) are used when present; otherwise a heatmap,
-    which reports no points, gives its box ``range`` or ``lassoPoints`` polygon, and the pixels
-    whose centres fall inside are taken.
-    """
-    mask = np.zeros(shape, dtype=bool)
-    if not selection:
-        return mask
-    if isinstance(selection, dict):
-        points = selection.get("points") or []
-    else:
-        points, selection = selection, {}
-    if points:
-        i = np.rint([p["y"] - row for p in points]).astype(int)
-        j = np.rint([p["x"] - column for p in points]).astype(int)
-        inside = (i >= 0) & (i < shape[0]) & (j >= 0) & (j < shape[1])
-        mask[i[inside], j[inside]] = True
-        return mask
-    centre_y, centre_x = np.mgrid[:shape[0], :shape[1]]
-    centre_x, centre_y = centre_x + column, centre_y + row
-    if selection.get("range"):
-        (x0, x1), (y0, y1) = (sorted(selection["range"][axis][:2]) for axis in ("x", "y"))
-        return (centre_x >= x0) & (centre_x <= x1) & (centre_y >= y0) & (centre_y <= y1)
-    lasso = selection.get("lassoPoints")
-    if lasso:
-        return _inside_polygon(centre_x, centre_y, np.asarray(lasso["x"], dtype=float),
-                               np.asarray(lasso["y"], dtype=float))
-    return mask
-
-
-def _inside_polygon(x: np.ndarray, y: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
-    """Even-odd rule: a point is inside when a ray to +x crosses the edges an odd number of times."""
-    inside = np.zeros(x.shape, dtype=bool)
-    for k in range(len(px)):
-        xa, ya, xb, yb = px[k - 1], py[k - 1], px[k], py[k]
-        crosses = (ya > y) != (yb > y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            at = xa + (y - ya) * (xb - xa) / (yb - ya)
-        inside ^= crosses & (x < at)
-    return inside
-
-
-_MASK_CODE = re.compile(r"^(\d{1,5})x(\d{1,5})([.z])([A-Za-z0-9_-]*)$")
-
-
-def encode_mask(mask: np.ndarray) -> str:
-    """A URL-safe string for a bool mask: ``"ROWSxCOLS.<base64url packed bits>"``.
-
-    Large sparse masks (a 1287x11 TESS stamp) compress well, so zlib is used when it is shorter
-    and marked by ``z`` in place of the dot. Padding ``=`` is dropped (it is implied by length).
-    """
-    mask = np.asarray(mask, dtype=bool)
-    if mask.ndim != 2:
-        raise DataError(f"A mask must be 2-D, not {mask.ndim}-D.")
-    packed = np.packbits(mask.ravel()).tobytes()
-    compressed = zlib.compress(packed, 9)
-    marker, payload = (("z", compressed) if len(compressed) < len(packed) else (".", packed))
-    text = base64.urlsafe_b64encode(payload).decode("ascii").rstrip("=")
-    return f"{mask.shape[0]}x{mask.shape[1]}{marker}{text}"
-
-
-def decode_mask(code: str, shape: tuple[int, int] | None = None) -> np.ndarray:
-    """The mask :func:`encode_mask` wrote; DataError for a damaged code or a different ``shape``."""
-    match = _MASK_CODE.match(str(code).strip())
-    if not match:
-        raise DataError(f"{str(code)[:40]!r} is not an aperture code (expected ROWSxCOLS.DATA).")
-    rows, columns, marker, text = int(match[1]), int(match[2]), match[3], match[4]
-    try:
-        payload = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        if marker == "z":
-            payload = zlib.decompress(payload)
-    except (ValueError, zlib.error):
-        raise DataError("The aperture code is damaged: its data cannot be decoded.") from None
-    size = rows * columns
-    if len(payload) != -(-size // 8):
-        raise DataError(f"The aperture code is damaged: {len(payload)} bytes do not fit a "
-                        f"{rows}x{columns} mask.")
-    mask = np.unpackbits(np.frombuffer(payload, dtype=np.uint8), count=size).astype(bool)
-    mask = mask.reshape(rows, columns)
-    if shape is not None and mask.shape != tuple(shape):
-        raise DataError(f"The aperture code is for a {rows}x{columns} stamp, not "
-                        f"{shape[0]}x{shape[1]}.")
-    return mask

@@ -24,8 +24,10 @@ from urllib.parse import parse_qs, unquote, urlparse
 import numpy as np
 import pytest
 import requests
+from astropy.table import Table
 
 from dashboard.data.archive import MastArchive
+from dashboard.data.archive_products import target_pixel_files
 from dashboard.data.downloads import DownloadCache
 from dashboard.data.errors import DataError
 from dashboard.data.targets import parse_target
@@ -180,7 +182,8 @@ def _invoked(mast, service):
 # -- search -----------------------------------------------------------------------------------
 def test_kic_is_searched_by_exact_target_name_and_lists_tpfs_by_quarter(archive, mast):
     found = archive.search(parse_target("KIC 8462852"))
-    filters = {f["paramName"]: f["values"] for f in _invoked(mast, "Mast.Caom.Filtered")[0]["filters"]}
+    (query,) = _invoked(mast, "Mast.Caom.Filtered")
+    filters = {f["paramName"]: f["values"] for f in query["filters"]}
     assert filters["target_name"] == ["kplr008462852"]
     assert filters["project"] == ["Kepler"]
     assert [(p.period_label, p.exposure_s) for p in found] == [
@@ -372,3 +375,25 @@ def test_live_mast_search_finds_boyajians_star(tmp_path):
     archive = MastArchive(DownloadCache(tmp_path), timeout=60)
     found = archive.search(parse_target("KIC 8462852"), exposure="long")
     assert any(p.quarter == 4 for p in found)
+
+
+def test_period_labels_from_mast_rows_including_k2_campaign_halves():
+    observations = Table(rows=[("K2", "ktwo1", "o1", "1", 9, 1765.5, "K2"),
+                               ("K2", "ktwo2", "o2", "2", None, 1765.5, "K2"),
+                               ("TESS", "3", "o3", "3", None, 120.0, "SPOC")],
+                         names=("project", "target_name", "obs_id", "obsid", "sequence_number",
+                                "t_exptime", "provenance_name"), masked=True)
+    observations["sequence_number"].mask = [False, True, True]
+    products = Table(rows=[
+        ("1", "o1", "ktwo1-c92_lpd-targ.fits.gz", "LPD-TARG", "mast:K2/a", 10, "x"),
+        ("2", "o2", "ktwo2-c102_spd-targ.fits.gz", "SPD-TARG", "mast:K2/b", 20, "x"),
+        ("3", "o3", "tess2019-s0013-0000000000000003-0146-s_tp.fits", "TP", "mast:TESS/c", 30, "x"),
+        ("3", "o3", "tess2019-s0013-0000000000000003-0146-s_lc.fits", "LC", "mast:TESS/d", 40, "x"),
+    ], names=("obsID", "obs_id", "productFilename", "productSubGroupDescription", "dataURI",
+              "size", "description"))
+    found = {p.product_uri: p for p in target_pixel_files(observations, products)}
+    assert set(found) == {"mast:K2/a", "mast:K2/b", "mast:TESS/c"}
+    assert (found["mast:K2/a"].period_label, found["mast:K2/a"].campaign) == ("Campaign 9b", 9)
+    k2_short = found["mast:K2/b"]
+    assert (k2_short.period_label, k2_short.exposure_s) == ("Campaign 10b", 60.0)
+    assert (found["mast:TESS/c"].sector, found["mast:TESS/c"].exposure_s) == (13, 120.0)

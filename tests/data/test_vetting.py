@@ -13,9 +13,8 @@ from astropy.io import fits
 
 from dashboard.data import DataError, open_tpf
 from dashboard.data.demo import TRUTH, asteroid_position, demo_tpf
-from dashboard.data.vetting import (aperture_lightcurve, background_curve, centroids,
-                                    decode_mask, difference_image, encode_mask, mask_from_selection,
-                                    next_unmasked, pixel_lightcurves, quality_hidden, toggle_pixel)
+from dashboard.data.masks import decode_mask, encode_mask, mask_from_selection, toggle_pixel
+from dashboard.data.vetting import (aperture_lightcurve, background_curve, centroids, difference_image, next_unmasked, pixel_lightcurves, quality_hidden)
 from tests.synthetic import tpf_bytes
 
 KEPLER_Q4 = "kplr011904151-2010009091648_lpd-targ.fits"
