@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from .layout_archive import archive_panel
 from .figures.stretch import DEFAULT_PERCENTILES, DEFAULT_SCALE, SCALES
 
 PLAYBACK_RATES = [2, 5, 10, 24, 30]  # frames per second
@@ -48,6 +49,7 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
                                     html.A("choose a file")]),
             ),
         ]),
+        archive_panel(),
         html.Div(id="message", className="message", role="status", children=view["message"],
                  **{"aria-live": "polite"}),
         html.Main(className="views", children=[

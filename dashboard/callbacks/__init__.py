@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from . import files, frames, navigation
+from . import archive, files, frames, navigation
 
 
 def register(app, store, settings) -> None:
     files.register(app, store, settings)
     frames.register(app, store)
     navigation.register(app)
+    archive.register(app, store, settings)

@@ -41,6 +41,7 @@ class TPFStore:
         self.max_open = max_open
         self.shared = shared
         self._open: OrderedDict[str, TargetPixelFile] = OrderedDict()
+        self._derived: OrderedDict[str, object] = OrderedDict()  # per process, in front of shared
         self._lock = threading.Lock()
 
     def add(self, data: bytes, filename: str) -> str:
@@ -79,17 +80,49 @@ class TPFStore:
         self._remember(fid, tpf)
         return tpf
 
-    def derived(self, fid: str, name: str, compute):
-        """A small result derived from file ``fid``, computed once and shared when possible."""
+    def derived(self, fid: str, name: str, compute, share: bool = True):
+        """A result derived from file ``fid``, computed once per process and, with ``share``,
+        once for all workers (through the shared cache). Steps read these every cadence, so
+        the per-process copy answers first."""
         key = f"{self.namespace}:{fid}:{name}"
-        if self.shared is not None:
-            value = self.shared.get(key)
-            if value is not None:
-                return value
-        value = compute(self.get(fid))
-        if self.shared is not None:
-            self.shared.set(key, value)
+        with self._lock:
+            if key in self._derived:
+                self._derived.move_to_end(key)
+                return self._derived[key]
+        value = self.shared.get(key) if share and self.shared is not None else None
+        if value is None:
+            value = compute(self.get(fid))
+            if share and self.shared is not None:
+                self.shared.set(key, value)
+        with self._lock:
+            self._derived[key] = value
+            while len(self._derived) > 16 * self.max_open:
+                self._derived.popitem(last=False)
         return value
+
+    def put_blob(self, data: bytes, kind: str, name: str) -> str:
+        """Keep bytes that are not a TPF (an uploaded light curve) by content id."""
+        fid = file_id(data)
+        path = self.directory.parent / kind / f"{fid}.bin"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(path, data)
+            _write_atomically(path.with_suffix(".json"), json.dumps({"filename": name}).encode())
+        return fid
+
+    def get_blob(self, fid: str, kind: str) -> tuple[bytes, str]:
+        if not isinstance(fid, str) or not _ID.fullmatch(fid):
+            raise DataError("That file reference is not valid; upload the file again.")
+        path = self.directory.parent / kind / f"{fid}.bin"
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise DataError("That file is no longer in the server's cache; upload it again.") from None
+        try:
+            name = json.loads(path.with_suffix(".json").read_text())["filename"]
+        except (OSError, ValueError, KeyError):
+            name = "uploaded file"
+        return data, name
 
     def _remember(self, fid: str, tpf: TargetPixelFile) -> None:
         with self._lock:

@@ -1,8 +1,8 @@
 """Playwright fixtures: one headless Chromium per session, and a ready dashboard page per test.
 
 Playwright's own browser download cannot work on these machines: Debian's /usr/bin/chromium is
-launched instead (override with $CHROMIUM). Each test gets a fresh browser context, so pages never
-share cookies, storage or Dash state. Every page records uncaught page errors and console errors;
+launched instead (override with $CHROMIUM). Each test gets fresh pages (Dash keeps its state in
+the page); they share one browser context so that plotly.js is downloaded once. Every page records uncaught page errors and console errors;
 a test that produced any fails at teardown, with the messages.
 """
 
@@ -39,19 +39,25 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    """One context for the session, so its HTTP cache keeps plotly.js between tests. Dash keeps
+    a page's state in the page itself, so pages opened from it share nothing else."""
+    context = browser.new_context(viewport=VIEWPORT)
+    yield context
+    context.close()
+
+
 @pytest.fixture
-def open_page(browser):
+def open_page(browser_context):
     """``open_page(url)``: a new page on ``url``, returned once the dashboard has drawn.
 
     ``page.problems`` lists uncaught errors and console errors seen so far.
     """
-    contexts = []
     pages = []
 
     def open_(url: str, timeout_ms: float = 30_000):
-        context = browser.new_context(viewport=VIEWPORT)
-        contexts.append(context)
-        page = context.new_page()
+        page = browser_context.new_page()
         page.problems = []
         page.on("pageerror", lambda exc: page.problems.append(f"pageerror: {exc}"))
         page.on("console", lambda msg: page.problems.append(f"console.error: {msg.text}")
@@ -64,8 +70,8 @@ def open_page(browser):
 
     yield open_
     problems = [p for page in pages for p in page.problems]
-    for context in contexts:
-        context.close()
+    for page in pages:
+        page.close()
     if problems:
         pytest.fail("page errors or console errors:\n" + "\n".join(problems), pytrace=False)
 
