@@ -6,7 +6,7 @@
  */
 (function () {
   "use strict";
-  const state = { frame: 0, max: 0, requestedAt: 0 };
+  const state = { frame: 0, max: 0, requestedAt: 0, hiddenRuns: [], skip: false };
   // A playback tick waits this long at most for the previous frame to be painted.
   const PLAYBACK_PATIENCE_MS = 1000;
 
@@ -23,6 +23,34 @@
 
   function clamp(frame) {
     return Math.max(0, Math.min(state.max, Math.round(frame)));
+  }
+
+  /* The run [first, last] of hidden frames holding frame, or null (runs are sorted). */
+  function hiddenRun(frame) {
+    const runs = state.hiddenRuns;
+    let lo = 0, hi = runs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (frame < runs[mid][0]) hi = mid - 1;
+      else if (frame > runs[mid][1]) lo = mid + 1;
+      else return runs[mid];
+    }
+    return null;
+  }
+
+  /* Move `count` frames in `direction` (+1/-1), counting only frames the quality mask shows
+   * when skipping is on; stays put when no shown frame lies that way. */
+  function stepFrom(frame, count, direction) {
+    if (!state.skip || !state.hiddenRuns.length) return clamp(frame + count * direction);
+    let current = frame;
+    for (let moved = 0; moved < count; moved++) {
+      let next = current + direction;
+      const run = hiddenRun(next);
+      if (run) next = direction > 0 ? run[1] + 1 : run[0] - 1;
+      if (next < 0 || next > state.max) break;
+      current = next;
+    }
+    return current;
   }
 
   function setFrame(frame) {
@@ -44,13 +72,17 @@
     return best;
   }
 
-  function frameFromClick(clickData) {
+  /* The frame a click on the light curve (or a diagnostics panel) points at. */
+  function frameFromClick(clickData, graph) {
     if (!clickData) return null;
     const point = clickData.points && clickData.points[0];
     if (point) {
-      if (point.curveNumber === 0) return point.pointIndex;
-      if (Array.isArray(point.customdata)) return point.customdata[0];
-      return nearestFrame(graphDiv("lightcurve"), point.x);
+      // Diagnostics panels, like the curve's trace 0, hold every frame in order.
+      if (graph === "diagnostics" || point.curveNumber === 0) return point.pointIndex;
+      const data = point.customdata;
+      if (Array.isArray(data)) return data[0];  // masked marks: [frame, cadence]
+      if (typeof data === "number" && data >= 0) return data;  // custom curve: its frame
+      return nearestFrame(graphDiv("lightcurve"), point.x);  // custom point with no cadence
     }
     if (clickData.xvals && clickData.xvals.length) {
       return nearestFrame(graphDiv("lightcurve"), clickData.xvals[0]);
@@ -58,62 +90,96 @@
     return null;
   }
 
-  function placeCursor() {
-    const cursor = document.getElementById("cursor");
-    const gd = graphDiv("lightcurve");
+  /* Place an HTML cursor line over a graph's plot area at the selected frame's time (the time
+   * comes from the light curve's trace 0, which holds every frame), with a dot on `trace`. */
+  function placeLine(graphId, cursorId, dotTrace) {
+    const cursor = document.getElementById(cursorId);
+    const gd = graphDiv(graphId);
+    const times = graphDiv("lightcurve");
     if (!cursor) return;
     const layout = gd && gd._fullLayout;
-    const trace = gd && gd._fullData && gd._fullData[0];
-    if (!layout || !layout.xaxis || !trace || !trace.x || state.frame >= trace.x.length) {
+    const source = times && times._fullData && times._fullData[0];
+    if (!layout || !layout.xaxis || !source || !source.x || state.frame >= source.x.length) {
       cursor.hidden = true;
       return;
     }
-    const xa = layout.xaxis, ya = layout.yaxis;
-    const t = trace.x[state.frame], f = trace.y[state.frame];
-    const px = xa.l2p(t);
+    const xa = layout.xaxis;
+    const px = xa.l2p(source.x[state.frame]);
     if (!isFinite(px) || px < 0 || px > xa._length) {
       cursor.hidden = true;
       return;
     }
     cursor.hidden = false;
     cursor.style.transform = "translateX(" + (xa._offset + px) + "px)";
-    cursor.style.top = ya._offset + "px";
-    cursor.style.height = ya._length + "px";
-    const dot = cursor.firstElementChild;
-    const py = ya.l2p(f);
-    if (dot) {
-      dot.style.display = isFinite(py) && py >= 0 && py <= ya._length ? "block" : "none";
-      dot.style.top = py + "px";
-    }
+    cursor.style.top = layout._size.t + "px";
+    cursor.style.height = layout._size.h + "px";
     cursor.dataset.frame = String(state.frame);
+    const dot = cursor.firstElementChild;
+    if (dot && dotTrace !== null) {
+      const ya = layout.yaxis;
+      const trace = gd._fullData[dotTrace];
+      const py = trace && trace.y ? ya.l2p(trace.y[state.frame]) : NaN;
+      const top = py + ya._offset - layout._size.t;
+      dot.style.display = isFinite(py) && py >= 0 && py <= ya._length ? "block" : "none";
+      dot.style.top = top + "px";
+    }
+  }
+
+  function placeCursor() {
+    placeLine("lightcurve", "cursor", 0);
+    placeLine("diagnostics", "diagnostics-cursor", null);
+  }
+
+  /* Keep the diagnostics' time axis on the light curve's (and back), so zooming either
+   * zooms both and the two cursors stay one above the other. */
+  let syncing = false;
+  function syncRange(fromId, toId, event) {
+    if (syncing || !event) return;
+    const target = graphDiv(toId);
+    if (!target || !target._fullLayout || !target._fullLayout.xaxis) return;
+    let update = null;
+    if (event["xaxis.autorange"]) update = { "xaxis.autorange": true };
+    else if (event["xaxis.range[0]"] !== undefined) {
+      update = { "xaxis.range": [event["xaxis.range[0]"], event["xaxis.range[1]"]] };
+    } else if (event["xaxis.range"]) update = { "xaxis.range": event["xaxis.range"] };
+    if (!update) return;
+    syncing = true;
+    window.Plotly.relayout(target, update).then(function () { syncing = false; },
+                                                  function () { syncing = false; });
   }
 
   /* Re-place the cursor whenever the curve is redrawn, zoomed, panned or resized. On first
    * load the cadence can arrive before Plotly has set the graph up: keep trying until it has. */
   let watchTries = 0;
-  function watchGraph() {
-    const gd = graphDiv("lightcurve");
-    if (gd && gd.__tpfCursor) return;
-    if (gd && gd.on && gd._fullLayout) {
-      gd.__tpfCursor = true;
-      gd.on("plotly_afterplot", placeCursor);
-      gd.on("plotly_relayout", placeCursor);
+  function watch(id, other) {
+    const gd = graphDiv(id);
+    if (gd && gd.__tpfCursor) return true;
+    if (!(gd && gd.on && gd._fullLayout)) return false;
+    gd.__tpfCursor = true;
+    gd.on("plotly_afterplot", placeCursor);
+    gd.on("plotly_relayout", function (event) {
       placeCursor();
-    } else if (watchTries++ < 100) {
-      setTimeout(watchGraph, 100);
-    }
+      syncRange(id, other, event);
+    });
+    placeCursor();
+    return true;
+  }
+  function watchGraph() {
+    const curve = watch("lightcurve", "diagnostics");
+    const panels = watch("diagnostics", "lightcurve");
+    if ((!curve || !panels) && watchTries++ < 100) setTimeout(watchGraph, 100);
   }
   window.addEventListener("resize", placeCursor);
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     tpf: {
-      step: function (prevClicks, nextClicks, ticks, clickData, value, max) {
+      step: function (prevClicks, nextClicks, ticks, clickData, panelClick, value, max) {
         const ctx = window.dash_clientside.callback_context;
         const trigger = ctx.triggered_id;
         state.max = max;
         let frame = value || 0;
-        if (trigger === "prev") frame -= 1;
-        else if (trigger === "next") frame += 1;
+        if (trigger === "prev") frame = stepFrom(frame, 1, -1);
+        else if (trigger === "next") frame = stepFrom(frame, 1, +1);
         else if (trigger === "player") {
           // Advance only once the last frame asked for is on screen: playback then never
           // outruns the server (newer requests would supersede older ones unpainted) and the
@@ -123,14 +189,14 @@
             return window.dash_clientside.no_update;
           }
           state.requestedAt = now;
-          if (frame >= max) {
+          if (stepFrom(frame, 1, +1) === frame) {  // the end (of shown frames)
             window.dash_clientside.set_props("player", { disabled: true });
             window.dash_clientside.set_props("play", { children: "▶ Play" });
             return window.dash_clientside.no_update;
           }
-          frame += 1;
-        } else if (trigger === "lightcurve") {
-          const picked = frameFromClick(clickData);
+          frame = stepFrom(frame, 1, +1);
+        } else if (trigger === "lightcurve" || trigger === "diagnostics") {
+          const picked = frameFromClick(trigger === "lightcurve" ? clickData : panelClick, trigger);
           if (picked === null || picked === undefined) return window.dash_clientside.no_update;
           frame = picked;
         }
@@ -143,6 +209,31 @@
           window.dash_clientside.set_props("cadence", { value: 0 });
         }
         return [!playing, playing ? "❚❚ Pause" : "▶ Play"];
+      },
+      /* Aperture edits are appended here, in the browser, so the list is never stale; the
+       * server replays it (callbacks/aperture.py). Reset returns to the pipeline aperture. */
+      editAperture: function (click, selection, resets, clears, which, edits) {
+        const trigger = window.dash_clientside.callback_context.triggered[0].prop_id;
+        edits = (edits || []).slice();
+        if (trigger === "aperture-reset.n_clicks") return [];
+        if (trigger === "aperture-clear.n_clicks") edits.push({ op: "clear", which: which });
+        else if (trigger === "pixels.clickData") {
+          const point = click && click.points && click.points[0];
+          if (!point) return window.dash_clientside.no_update;
+          edits.push({ op: "toggle", which: which, x: point.x, y: point.y });
+        } else {
+          if (!selection || !(selection.range || selection.lassoPoints)) {
+            return window.dash_clientside.no_update;  // a deselect keeps the aperture
+          }
+          edits.push({ op: "select", which: which, selection: {
+            range: selection.range, lassoPoints: selection.lassoPoints } });
+        }
+        return edits;
+      },
+      mask: function (runs, skip) {
+        state.hiddenRuns = runs || [];
+        state.skip = Array.isArray(skip) && skip.indexOf("skip") >= 0;
+        return window.dash_clientside.no_update;
       },
       rate: function (fps) {
         return Math.round(1000 / (fps || 10));
@@ -173,10 +264,10 @@
     const big = event.shiftKey ? 10 : 1;
     let frame = null;
     switch (event.key) {
-      case "ArrowRight": frame = state.frame + big; break;
-      case "ArrowLeft": frame = state.frame - big; break;
-      case "PageUp": frame = state.frame + 10; break;
-      case "PageDown": frame = state.frame - 10; break;
+      case "ArrowRight": frame = stepFrom(state.frame, big, +1); break;
+      case "ArrowLeft": frame = stepFrom(state.frame, big, -1); break;
+      case "PageUp": frame = stepFrom(state.frame, 10, +1); break;
+      case "PageDown": frame = stepFrom(state.frame, 10, -1); break;
       case "Home": frame = 0; break;
       case "End": frame = state.max; break;
       case " ": case "Spacebar": {

@@ -10,6 +10,7 @@ source               TPF_DASHBOARD_FILE             TPF path or bytes to open; d
 cache_dir            TPF_DASHBOARD_CACHE            files and derived results (default
                                                     ~/.cache/tpf-dashboard)
 max_tpf_upload_mb    TPF_DASHBOARD_MAX_UPLOAD_MB    TPF upload size cap (default 200)
+max_lightcurve_…     TPF_DASHBOARD_MAX_LC_UPLOAD_MB light-curve upload size cap (default 50)
 max_open_files       TPF_DASHBOARD_MAX_OPEN         opened files held per process (default 8)
 debug                (only from the CLI's --debug)  Dash dev tools; off by default
 ==================== ============================== =========================================
@@ -50,6 +51,8 @@ def settings_from(config: dict | None) -> dict:
         "cache_dir": Path(config.get("cache_dir") or default_cache_dir()),
         "max_tpf_upload_mb": float(config.get("max_tpf_upload_mb",
                                               env.get("TPF_DASHBOARD_MAX_UPLOAD_MB", 200))),
+        "max_lightcurve_upload_mb": float(config.get(
+            "max_lightcurve_upload_mb", env.get("TPF_DASHBOARD_MAX_LC_UPLOAD_MB", 50))),
         "max_open_files": int(config.get("max_open_files",
                                          env.get("TPF_DASHBOARD_MAX_OPEN", 8))),
         "debug": bool(config.get("debug", False)),
@@ -100,7 +103,7 @@ def create_app(config: dict | None = None) -> Dash:
     def layout():
         view = file_view(store, default_id, DEFAULT_PERCENTILES, DEFAULT_SCALE)
         return page(default_id, settings["max_tpf_upload_mb"], view,
-                    readout(store.get(default_id), 0))
+                    readout(store.get(default_id), 0), settings["max_lightcurve_upload_mb"])
 
     app.layout = layout
     callbacks.register(app, store, settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from .layout_archive import archive_panel
+from .layout_tools import custom_panel, diagnostics_views, vetting_panel
 from .figures.stretch import DEFAULT_PERCENTILES, DEFAULT_SCALE, SCALES
 
 PLAYBACK_RATES = [2, 5, 10, 24, 30]  # frames per second
@@ -12,6 +13,9 @@ DEFAULT_RATE = 10
 
 _GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": False,
                  "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
+# The image keeps box and lasso select: they set the aperture.
+_PIXELS_CONFIG = {"displaylogo": False, "scrollZoom": False,
+                  "modeBarButtonsToRemove": ["autoScale2d"]}
 
 
 READOUT_FIELDS = (("Cadence", ""), ("Time", "mission system"), ("UTC", "from TDB"),
@@ -35,11 +39,19 @@ def readout_panel(values: tuple[str, ...]) -> html.Div:
     ])
 
 
-def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, ...]) -> html.Div:
+def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, ...],
+         lightcurve_limit_mb: float = 50) -> html.Div:
     """The whole page, opened on the file ``file_id`` and already drawn (``view``: see
     callbacks.files.file_view), so the first paint needs no callback round trip."""
     return html.Div(className="page", children=[
         dcc.Store(id="session", data={"file": file_id}),
+        # Per-browser view state, so any worker can answer the next request.
+        dcc.Store(id="aperture-edits", data=[]),  # clicks and selections since the pipeline's
+        dcc.Store(id="aperture", data={}),  # {"target": mask code, "background": mask code}
+        dcc.Store(id="custom", data=None),  # {"id", "name", "columns", "time_system"}
+        # Runs [first, last] of the frames the quality mask hides, for skipping in the browser.
+        dcc.Store(id="hidden", data=view["hidden"]),
+        html.Div(id="client-state", hidden=True),  # output of browser-only callbacks
         html.Header(className="header", children=[
             html.Div(className="brand", children=["Is that blip real?"]),
             html.Div(id="header", className="target", children=view["header"]),
@@ -50,7 +62,8 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
             ),
         ]),
         archive_panel(),
-        html.Div(id="message", className="message", role="status", children=view["message"],
+        html.Div(id="file-notes", className="file-notes", children=view["notes"]),
+        html.Div(id="message", className="message", role="status",
                  **{"aria-live": "polite"}),
         html.Main(className="views", children=[
             html.Div(className="curve-panel", children=[
@@ -60,9 +73,10 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
                     html.Div(id="cursor", className="cursor", hidden=True,
                              children=html.Div(className="cursor-dot")),
                 ]),
+                *diagnostics_views(),
             ]),
             html.Div(className="pixel-panel", children=[
-                dcc.Graph(id="pixels", className="pixels", config=_GRAPH_CONFIG,
+                dcc.Graph(id="pixels", className="pixels", config=_PIXELS_CONFIG,
                           figure=view["pixels"]),
             ]),
         ]),
@@ -80,8 +94,9 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
             dcc.Interval(id="player", interval=1000 // DEFAULT_RATE, disabled=True),
         ]),
         html.Section(className="lower", children=[
-            readout_panel(readout),
-            html.Div(className="stretch-controls", children=[
+            html.Div(className="left-lower", children=[
+                readout_panel(readout), custom_panel(lightcurve_limit_mb)]),
+            html.Div(className="right-lower", children=[html.Div(className="stretch-controls", children=[
                 html.Label("Scale", htmlFor="scale"),
                 dcc.RadioItems(id="scale", className="scale", inline=True, value=DEFAULT_SCALE,
                                options=[{"label": s, "value": s} for s in SCALES]),
@@ -90,7 +105,7 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
                                 value=list(DEFAULT_PERCENTILES), allow_direct_input=False,
                                 marks={p: f"{p}%" for p in (0, 25, 50, 75, 100)},
                                 tooltip={"placement": "bottom", "always_visible": False}),
-            ]),
+            ]), vetting_panel(view["quality_bits"])]),
         ]),
         html.Footer(className="footer", children=[
             "Keys: ← → step, shift+← → ±10, Home/End, space play/pause. Click the light curve "

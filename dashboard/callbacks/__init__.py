@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from . import archive, files, frames, navigation
+from . import analysis, aperture, archive, custom, files, frames, navigation
 
 
 def register(app, store, settings) -> None:
     files.register(app, store, settings)
+    custom.register(app, store, settings)
+    aperture.register(app, store)
+    analysis.register(app, store, settings)
     frames.register(app, store)
     navigation.register(app)
     archive.register(app, store, settings)

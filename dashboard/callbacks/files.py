@@ -12,6 +12,8 @@ from dash import Input, Output, State, html, no_update
 from ..data import DataError
 from ..figures.lightcurve import lightcurve_figure
 from ..figures.pixels import pixel_figure
+from ..layout_tools import DEFAULT_QUALITY
+from .view_state import runs
 
 log = logging.getLogger(__name__)
 
@@ -46,23 +48,26 @@ def notices(tpf) -> list[str]:
     return out
 
 
-def _quality_labels(tpf) -> dict[int, str]:
+def quality_labels(tpf) -> dict[int, str]:
     return {int(q): ", ".join(tpf.flags.decode(q)) for q in np.unique(tpf.quality) if q}
 
 
 def file_view(store, fid: str, percentiles, scale) -> dict:
     """Everything drawn when a file is opened: both figures, header, slider end, notices."""
     tpf = store.get(fid)
+    masked = tpf.flags.flagged(tpf.quality, DEFAULT_QUALITY)
     # Built once per file and shared between workers through flask-caching.
     curve = store.derived(fid, "lightcurve-figure", lambda tpf: lightcurve_figure(
         tpf.time, tpf.pipeline_lightcurve, cadenceno=tpf.cadenceno, quality=tpf.quality,
-        quality_labels=_quality_labels(tpf), time_system=tpf.time_system, revision=fid))
+        quality_labels=quality_labels(tpf), time_system=tpf.time_system,
+        masked=masked, revision=fid))
     pixels = pixel_figure(tpf.flux[0], column=tpf.column, row=tpf.row,
                           aperture=tpf.pipeline_mask, levels=tpf.levels(*percentiles),
                           scale=scale, revision=fid)
+    bits = [{"label": f"{bit}: {name}", "value": bit} for bit, name in tpf.flags.names.items()]
     return {"lightcurve": curve, "pixels": pixels, "header": header(tpf),
-            "max": tpf.n_cadences - 1,
-            "message": [html.Div(text, className="notice") for text in notices(tpf)]}
+            "max": tpf.n_cadences - 1, "quality_bits": bits, "hidden": runs(masked),
+            "notes": [html.Div(text, className="notice") for text in notices(tpf)]}
 
 
 def register(app, store, settings) -> None:
@@ -74,7 +79,11 @@ def register(app, store, settings) -> None:
         Output("header", "children"),
         Output("cadence", "max"),
         Output("cadence", "value"),
-        Output("message", "children"),
+        Output("file-notes", "children"),
+        Output("quality-bits", "options"),
+        Output("aperture", "data", allow_duplicate=True),
+        Output("aperture-edits", "data", allow_duplicate=True),
+        Output("message", "children", allow_duplicate=True),
         Input("session", "data"),
         State("stretch", "value"),
         State("scale", "value"),
@@ -85,9 +94,10 @@ def register(app, store, settings) -> None:
             view = file_view(store, session["file"], percentiles, scale)
         except (DataError, TypeError, KeyError) as exc:
             message = str(exc) if isinstance(exc, DataError) else "No file is open."
-            return (no_update,) * 5 + (html.Div(message, className="error"),)
+            return (no_update,) * 9 + (html.Div(message, className="error"),)
+        # A new stamp: the aperture goes back to the pipeline's (a stored mask has its shape).
         return (view["lightcurve"], view["pixels"], view["header"], view["max"], 0,
-                view["message"])
+                view["notes"], view["quality_bits"], {}, [], [])
 
     @app.callback(
         Output("session", "data"),

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import numpy as np
-from dash import Input, Output, State, no_update
+from dash import Input, Output, State, ctx, no_update
 
 from ..data import DataError
+from ..data.vetting import difference_image
+from ..figures.diagnostics import difference_figure_patch
 from ..figures.pixels import frame_patch, stretch_patch
+from . import view_state
 
 
-def readout(tpf, frame: int) -> tuple[str, ...]:
+def readout(tpf, frame: int, flux: np.ndarray | None = None) -> tuple[str, ...]:
     """The current cadence in words: number, mission time, UTC, flux and quality names.
 
     Returned as the strings of the readout's fixed fields, plus the quality field's class, so
-    a step carries a few hundred bytes of text rather than a component tree.
+    a step carries a few hundred bytes of text rather than a component tree. ``flux`` is the
+    view's light curve (default: the pipeline aperture's).
     """
     time = tpf.time[frame]
-    flux = tpf.pipeline_lightcurve[frame]
+    value = (tpf.pipeline_lightcurve if flux is None else flux)[frame]
     names = tpf.quality_names(frame)
     return (
         f"{tpf.cadenceno[frame]}",
         f"{time:.5f} {tpf.time_system}" if np.isfinite(time) else "no time",
         tpf.utc(frame) or "—",
-        f"{flux:,.1f} e⁻/s" if np.isfinite(flux) else "no data",
+        f"{value:,.1f} e⁻/s" if np.isfinite(value) else "no data",
         ", ".join(names) if names else "no flags",
         f"frame {frame + 1} of {tpf.n_cadences}",
         f"QUALITY = {tpf.quality[frame]}",
@@ -40,25 +44,51 @@ def register(app, store) -> None:
         Output("pixels", "figure", allow_duplicate=True),
         *READOUT_OUTPUTS,
         Input("cadence", "value"),
+        Input("image-mode", "value"),
+        Input("difference-n", "value"),
         State("session", "data"),
+        State("aperture", "data"),
+        State("background", "value"),
+        State("quality-mask", "value"),
+        State("quality-bits", "value"),
+        State("stretch", "value"),
+        State("scale", "value"),
         prevent_initial_call=True,
     )
-    def show_cadence(frame, session):
+    def show_cadence(frame, mode, n, session, stored_aperture, background, preset, bits,
+                     percentiles, scale):
         try:
-            tpf = store.get(session["file"])
+            fid = session["file"]
+            tpf = store.get(fid)
         except (DataError, TypeError, KeyError):
             return (no_update,) * (1 + len(READOUT_OUTPUTS))
         frame = int(np.clip(frame or 0, 0, tpf.n_cadences - 1))
-        return frame_patch(tpf.flux[frame], frame), *readout(tpf, frame)
+        masks = view_state.aperture(tpf, stored_aperture)
+        try:
+            flux = view_state.curve(store, fid, masks, background)
+        except DataError:
+            flux = np.full(tpf.n_cadences, np.nan)
+        if mode == "difference":
+            hidden = view_state.hidden(store, fid, preset, bits)
+            diff = difference_image(tpf, frame, int(n or 5), hidden)
+            return difference_figure_patch(diff, frame), *readout(tpf, frame, flux)
+        # Coming back from difference mode also restores the stretch's colours.
+        restretch = ctx.triggered_id == "image-mode"
+        patch = frame_patch(tpf.flux[frame], frame,
+                            stretch=(tpf.levels(*percentiles), scale) if restretch else None)
+        return patch, *readout(tpf, frame, flux)
 
     @app.callback(
         Output("pixels", "figure", allow_duplicate=True),
         Input("stretch", "value"),
         Input("scale", "value"),
+        State("image-mode", "value"),
         State("session", "data"),
         prevent_initial_call=True,
     )
-    def restretch(percentiles, scale, session):
+    def restretch(percentiles, scale, mode, session):
+        if mode == "difference":
+            return no_update  # the difference image keeps its diverging scale centred on zero
         try:
             tpf = store.get(session["file"])
         except (DataError, TypeError, KeyError):

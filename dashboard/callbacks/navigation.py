@@ -17,6 +17,7 @@ def register(app) -> None:
         Input("next", "n_clicks"),
         Input("player", "n_intervals"),
         Input("lightcurve", "clickData"),
+        Input("diagnostics", "clickData"),
         State("cadence", "value"),
         State("cadence", "max"),
         prevent_initial_call=True,
@@ -28,6 +29,12 @@ def register(app) -> None:
         Input("play", "n_clicks"),
         State("player", "disabled"),
         prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("tpf", "mask"),
+        Output("client-state", "title"),
+        Input("hidden", "data"),
+        Input("skip-masked", "value"),
     )
     app.clientside_callback(
         ClientsideFunction("tpf", "rate"),

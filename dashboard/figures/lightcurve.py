@@ -1,8 +1,11 @@
-"""The light curve: every cadence as a WebGL point, flagged cadences marked on top.
+"""The light curve: every cadence as a WebGL point, masked cadences marked, a custom curve.
 
-Trace 0 holds every frame in file order, so a click's ``pointIndex`` on it *is* the frame
-index; frames with no time or flux are NaN and simply not drawn. Trace 1 overlays the cadences
-with QUALITY bits set; its ``customdata`` carries each point's frame index.
+Traces, always in this order so patches can address them:
+0. the aperture sum, every frame in file order (a click's ``pointIndex`` *is* the frame index;
+   frames with no time or flux, or hidden by the quality mask, are NaN and not drawn);
+1. cadences masked by the chosen quality mask, as crosses; ``customdata`` = [frame, cadence];
+2. the user's custom light curve, points matched to a frame; ``customdata`` = frame;
+3. custom points that match no frame, greyed; ``customdata`` = -1.
 
 The selected-cadence cursor is deliberately not part of this figure: moving a shape relayouts
 the graph, which makes plotly.js redraw the whole WebGL layer (about 3.5 updates/s on a
@@ -12,24 +15,56 @@ the graph, which makes plotly.js redraw the whole WebGL layer (about 3.5 updates
 from __future__ import annotations
 
 import numpy as np
+from dash import Patch
 
 from .encoding import typed_array
 
 CURVE_COLOUR = "#1f3b73"
 FLAGGED_COLOUR = "#e8890c"
+CUSTOM_COLOUR = "#2ca02c"
+UNMATCHED_COLOUR = "#9a9a9a"
+
+
+def quality_text(quality: np.ndarray, quality_labels: dict[int, str]) -> np.ndarray:
+    """Hover text per cadence: the decoded flag names, '' for unflagged cadences."""
+    labels = np.full(len(quality), "", dtype=object)
+    for value, names in quality_labels.items():
+        labels[quality == value] = names
+    return labels
+
+
+def _curve_y(flux: np.ndarray, masked: np.ndarray, hide_masked: bool) -> np.ndarray:
+    y = np.asarray(flux, dtype=np.float32).copy()
+    if hide_masked:
+        y[masked] = np.nan
+    return y
+
+
+def _masked_trace(time, flux, masked, cadenceno, labels, hide_masked: bool) -> dict:
+    shown = np.flatnonzero(masked & np.isfinite(time) & np.isfinite(flux))
+    if hide_masked:
+        shown = shown[:0]
+    return {
+        "x": typed_array(np.asarray(time[shown], dtype=np.float64)),
+        "y": typed_array(np.asarray(flux[shown], dtype=np.float32)),
+        # Lists, not typed arrays: Dash 4.4 drops typed customdata from clickData.
+        "customdata": [[int(f), int(cadenceno[f])] for f in shown],
+        "text": labels[shown].tolist(),
+    }
 
 
 def lightcurve_figure(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarray,
                       quality: np.ndarray, quality_labels: dict[int, str], time_system: str,
+                      masked: np.ndarray | None = None, hide_masked: bool = False,
                       revision: str = "", flux_label: str = "Flux (e⁻/s)") -> dict:
     """The light-curve figure for one file and aperture.
 
+    ``masked`` marks the cadences the quality mask flags (default: any QUALITY bit);
     ``quality_labels`` maps each distinct non-zero QUALITY value to its decoded names, so hover
     text is built once per value rather than once per cadence.
     """
-    labels = np.full(len(time), "", dtype=object)
-    for value, names in quality_labels.items():
-        labels[quality == value] = names
+    masked = (quality != 0) if masked is None else np.asarray(masked, dtype=bool)
+    labels = quality_text(quality, quality_labels)
     curve = {
         "type": "scattergl",
         "mode": "markers",
@@ -37,32 +72,33 @@ def lightcurve_figure(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarr
         "x": typed_array(np.asarray(time, dtype=np.float64)),
         # float32 keeps 7 significant digits, plenty for a plot, at half the bytes;
         # time needs float64 (BTJD 1400.000694 is one 2-minute cadence away from its neighbour).
-        "y": typed_array(np.asarray(flux, dtype=np.float32)),
+        "y": typed_array(_curve_y(flux, masked, hide_masked)),
         "customdata": typed_array(np.asarray(cadenceno, dtype=np.int32)),
         # Mostly empty strings: gzip makes them nearly free, and hover over a flagged point
         # (which trace 0 usually wins) still names its flags.
         "text": labels.tolist(),
         "marker": {"size": 3, "color": CURVE_COLOUR},
         "hovertemplate": (f"cadence %{{customdata}}<br>%{{x:.5f}} {time_system}"
-                          "<br>%{y:.6g} e⁻/s<br>%{text}<extra></extra>"),
+                          "<br>%{y:.6g}<br>%{text}<extra>aperture</extra>"),
     }
-    flagged = np.flatnonzero((quality != 0) & np.isfinite(time) & np.isfinite(flux))
     marks = {
         "type": "scattergl",
         "mode": "markers",
-        "name": "flagged (QUALITY ≠ 0)",
-        "x": typed_array(np.asarray(time[flagged], dtype=np.float64)),
-        "y": typed_array(np.asarray(flux[flagged], dtype=np.float64)),
-        # Lists, not typed arrays: Dash 4.4 drops typed customdata from clickData.
-        "customdata": [[int(f), int(cadenceno[f])] for f in flagged],
-        "text": labels[flagged].tolist(),
+        "name": "masked by quality",
+        **_masked_trace(time, flux, masked, cadenceno, labels, hide_masked),
         "marker": {"size": 6, "color": FLAGGED_COLOUR, "symbol": "x-thin", "opacity": 0.8,
                    "line": {"width": 1, "color": FLAGGED_COLOUR}},
         "hovertemplate": (f"cadence %{{customdata[1]}}<br>%{{x:.5f}} {time_system}"
-                          "<br>%{y:.6g} e⁻/s<br>%{text}<extra>flagged</extra>"),
+                          "<br>%{y:.6g}<br>%{text}<extra>masked</extra>"),
     }
+    custom = {"type": "scattergl", "mode": "lines+markers", "name": "custom", "x": [], "y": [],
+              "visible": False, "marker": {"size": 3, "color": CUSTOM_COLOUR},
+              "line": {"width": 1, "color": CUSTOM_COLOUR}}
+    unmatched = {"type": "scattergl", "mode": "markers", "name": "custom, no cadence",
+                 "x": [], "y": [], "visible": False,
+                 "marker": {"size": 5, "color": UNMATCHED_COLOUR, "symbol": "circle-open"}}
     return {
-        "data": [curve, marks],
+        "data": [curve, marks, custom, unmatched],
         "layout": {
             "uirevision": revision,
             "margin": {"l": 70, "r": 10, "t": 10, "b": 45},
@@ -79,3 +115,58 @@ def lightcurve_figure(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarr
             "dragmode": "zoom",
         },
     }
+
+
+def curve_patch(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarray,
+                quality: np.ndarray, quality_labels: dict[int, str], masked: np.ndarray,
+                hide_masked: bool, flux_label: str, patch: Patch | None = None) -> Patch:
+    """A new aperture, background or quality mask: only traces 0-1's values and the y title."""
+    labels = quality_text(quality, quality_labels)
+    patch = Patch() if patch is None else patch
+    patch["data"][0]["y"] = typed_array(_curve_y(flux, masked, hide_masked))
+    for key, value in _masked_trace(time, flux, masked, cadenceno, labels, hide_masked).items():
+        patch["data"][1][key] = value
+    patch["layout"]["yaxis"]["title"]["text"] = flux_label
+    return patch
+
+
+def custom_traces(time: np.ndarray, flux: np.ndarray, frames: np.ndarray, *, name: str,
+                  time_system: str, max_gap_days: float) -> tuple[dict, dict]:
+    """Traces 2 and 3 for a custom curve already in the TPF's time system.
+
+    Lines break wherever consecutive points are more than ``max_gap_days`` apart (cadences the
+    custom curve lacks are gaps, not straight lines across them): a NaN is inserted there, and
+    ``customdata`` carries each drawn point's frame (-1 for the inserted breaks).
+    """
+    matched = frames >= 0
+    t, f, fr = time[matched], flux[matched], frames[matched]
+    breaks = np.flatnonzero(np.diff(t) > max_gap_days) + 1
+    x = np.insert(t, breaks, np.nan)
+    y = np.insert(f, breaks, np.nan)
+    data = np.insert(fr, breaks, -1)
+    template = (f"custom: {name}<br>cadence frame %{{customdata}}<br>%{{x:.5f}} {time_system}"
+                "<br>%{y:.6g}<extra>custom</extra>")
+    custom = {"x": typed_array(x), "y": typed_array(y.astype(np.float32)),
+              "customdata": data.tolist(), "visible": True, "name": f"custom: {name}",
+              "hovertemplate": template}
+    lost = ~matched
+    unmatched = {"x": typed_array(time[lost]), "y": typed_array(flux[lost].astype(np.float32)),
+                 "customdata": [-1] * int(lost.sum()), "visible": bool(lost.any()),
+                 "hovertemplate": (f"custom: {name}<br>matches no cadence<br>%{{x:.5f}} "
+                                   f"{time_system}<br>%{{y:.6g}}<extra>unmatched</extra>")}
+    return custom, unmatched
+
+
+def custom_patch(traces: tuple[dict, dict] | None, patch: Patch | None = None) -> Patch:
+    """Show (or, with None, hide) the custom curve's traces."""
+    patch = Patch() if patch is None else patch
+    if traces is None:
+        for index in (2, 3):
+            patch["data"][index]["visible"] = False
+            patch["data"][index]["x"] = []
+            patch["data"][index]["y"] = []
+        return patch
+    for index, trace in zip((2, 3), traces, strict=True):
+        for key, value in trace.items():
+            patch["data"][index][key] = value
+    return patch

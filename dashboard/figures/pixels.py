@@ -84,9 +84,11 @@ def _tick_step(axis_range: list) -> int:
     return max(1, int(np.ceil((axis_range[1] - axis_range[0]) / 8)))
 
 
-def frame_patch(frame: np.ndarray, index: int) -> Patch:
-    """What one cadence step changes in the heatmap: the pixel values and which frame they are."""
-    patch = Patch()
+def frame_patch(frame: np.ndarray, index: int,
+                stretch: tuple[tuple[float, float], str] | None = None) -> Patch:
+    """What one cadence step changes in the heatmap: the pixel values and which frame they are
+    (and, with ``stretch`` = (levels, scale), the colour mapping too)."""
+    patch = Patch() if stretch is None else stretch_patch(*stretch)
     patch["data"][0]["z"] = typed_array(np.asarray(frame, dtype=np.float32))
     patch["data"][0]["meta"] = index
     return patch
@@ -118,3 +120,11 @@ def aperture_outline(mask: np.ndarray, column: int, row: int) -> str:
         if not padded[i + 1, j + 2]:
             segments.append(f"M{right},{bottom}V{top}")
     return "".join(segments)
+
+
+def outline_patch(shapes: list[dict]) -> Patch:
+    """A new aperture: its outline shapes, and any finished box/lasso selection cleared."""
+    patch = Patch()
+    patch["layout"]["shapes"] = shapes
+    patch["layout"]["selections"] = []
+    return patch
