@@ -249,12 +249,38 @@
     },
   });
 
+  /* Keys the page should leave alone: typing in a field, or another slider's focused handle
+   * (the stretch). The cadence slider's handle is ours: handled here, it never steps twice. */
   function typing(target) {
     if (!target || !target.tagName) return false;
-    if (target.getAttribute && target.getAttribute("role") === "slider") return false;
+    if (target.getAttribute && target.getAttribute("role") === "slider") {
+      return !target.closest("#cadence");
+    }
     const tag = target.tagName.toLowerCase();
     return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
   }
+
+  /* Uploads over the size cap are refused here, before the browser reads or sends the file
+   * (the server refuses oversized requests too, but could not name the file). */
+  function refuseOversized(event) {
+    const guard = event.target && event.target.closest && event.target.closest("[data-max-bytes]");
+    if (!guard) return;
+    const files = (event.dataTransfer && event.dataTransfer.files) || event.target.files;
+    const limit = Number(guard.dataset.maxBytes);
+    const big = files && Array.prototype.find.call(files, function (f) { return f.size > limit; });
+    if (!big) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (event.target.value !== undefined && event.target.type === "file") event.target.value = "";
+    const mb = function (n) { return (n / 1048576).toLocaleString(undefined, { maximumFractionDigits: 1 }); };
+    window.dash_clientside.set_props("message", { children: {
+      type: "Div", namespace: "dash_html_components",
+      props: { className: "error", children: big.name + " is " + mb(big.size) +
+        " MB, over the upload limit of " + mb(limit) + " MB. Run the dashboard locally with " +
+        "`python -m dashboard FILE` to open larger files." } } });
+  }
+  document.addEventListener("change", refuseOversized, true);
+  document.addEventListener("drop", refuseOversized, true);
 
   /* Keys anywhere on the page. Capture phase, and the event stops here, so a focused slider
    * handle does not also move by itself (which would step twice). */

@@ -108,6 +108,22 @@ def create_app(config: dict | None = None) -> Dash:
     app.layout = layout
     callbacks.register(app, store, settings)
 
+    @server.errorhandler(413)
+    def too_large(error):
+        """A request body over MAX_CONTENT_LENGTH, refused unread: on the callback route, answer
+        in Dash's own response shape so the page shows why instead of failing silently."""
+        from flask import request
+
+        if not request.path.endswith("/_dash-update-component"):
+            return error
+        limit = settings["max_tpf_upload_mb"]
+        text = (f"That file is over the upload limit of {limit:g} MB. Run the dashboard locally "
+                "with `python -m dashboard FILE` to open larger files.")
+        message = {"type": "Div", "namespace": "dash_html_components",
+                   "props": {"className": "error", "children": text}}
+        # Only uploads get this big, and both upload callbacks output the message.
+        return jsonify(multi=True, response={"message": {"children": message}})
+
     @server.route("/health")
     def health():
         return jsonify(status="ok", default_file=default_id)

@@ -55,11 +55,12 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
         html.Header(className="header", children=[
             html.Div(className="brand", children=["Is that blip real?"]),
             html.Div(id="header", className="target", children=view["header"]),
-            dcc.Upload(
+            html.Div(className="upload-guard", **{"data-max-bytes": str(int(upload_limit_mb * 2**20))},
+                     children=dcc.Upload(
                 id="upload-tpf", className="upload", multiple=False, accept=".fits,.fz,.gz",
                 children=html.Span(["Open a TPF: drop a .fits / .fits.gz here or ",
                                     html.A("choose a file")]),
-            ),
+            )),
         ]),
         archive_panel(),
         html.Div(id="file-notes", className="file-notes", children=view["notes"]),

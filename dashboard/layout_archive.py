@@ -49,17 +49,19 @@ def archive_panel() -> html.Div:
             html.Button("Search", id="search", className="search", n_clicks=0,
                         title="Search MAST for this target's target pixel files"),
         ]),
-        html.Div(id="archive-busy", className="archive-busy", hidden=True, style=_ROW, children=[
-            html.Progress(id="archive-progress", max="100"),
-            html.Span(id="archive-progress-text", className="archive-progress-text"),
-            html.Button("Cancel", id="cancel-download", className="cancel", disabled=True,
-                        title="Stop the search or download; nothing partial is kept"),
-        ]),
+        # (``hidden`` toggles the outer Div: an inline display style would override it.)
+        html.Div(id="archive-busy", className="archive-busy", hidden=True, children=html.Div(
+            style=_ROW, children=[
+                html.Progress(id="archive-progress", max="100"),
+                html.Span(id="archive-progress-text", className="archive-progress-text"),
+                html.Button("Cancel", id="cancel-download", className="cancel", disabled=True,
+                            title="Stop the search or download; nothing partial is kept"),
+            ])),
         html.Div(id="archive-status", className="archive-status", role="status",
                  **{"aria-live": "polite"}),
         html.Div(id="archive-results", className="archive-results"),
-        html.Div(id="tesscut-panel", className="tesscut-panel", hidden=True, style=_ROW,
-                 children=[
+        html.Div(id="tesscut-panel", className="tesscut-panel", hidden=True, children=html.Div(
+            style=_ROW, children=[
             html.Span("TESS full-frame-image cutout (TESScut):"),
             dcc.Dropdown(id="tesscut-sector", options=[], value=None, placeholder="sector",
                          searchable=False, clearable=False,
@@ -68,7 +70,7 @@ def archive_panel() -> html.Div:
                          clearable=False, style={"width": "130px", "minWidth": "130px"},
                          options=[{"label": f"{s}×{s} px", "value": s} for s in CUTOUT_SIZES]),
             html.Button("Cut out and open", id="tesscut", className="tesscut", n_clicks=0),
-        ]),
+        ])),
         dcc.Store(id="archive-found"),  # the listed files and the target's position
     ])
 

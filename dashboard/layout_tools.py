@@ -72,10 +72,12 @@ def vetting_panel(quality_bits: list[dict]) -> html.Div:
 def custom_panel(upload_limit_mb: float) -> html.Div:
     """Upload of the user's own light curve, and its column / time-system choices."""
     return html.Div(className="custom", children=[
-        dcc.Upload(id="upload-lightcurve", className="upload", multiple=False,
-                   children=html.Span(["Your light curve beside the pixels: drop a CSV or "
-                                       "light-curve FITS or ", html.A("choose a file"),
-                                       f" (up to {upload_limit_mb:g} MB)"])),
+        html.Div(className="upload-guard",
+                 **{"data-max-bytes": str(int(upload_limit_mb * 2**20))}, children=dcc.Upload(
+                     id="upload-lightcurve", className="upload", multiple=False,
+                     children=html.Span(["Your light curve beside the pixels: drop a CSV or "
+                                         "light-curve FITS or ", html.A("choose a file"),
+                                         f" (up to {upload_limit_mb:g} MB)"]))),
         html.Div(id="custom-controls", className="custom-controls", hidden=True, children=[
             html.Label(["time ", dcc.Dropdown(id="custom-time", clearable=False)]),
             html.Label(["flux ", dcc.Dropdown(id="custom-flux", clearable=False)]),

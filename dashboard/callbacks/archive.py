@@ -119,10 +119,13 @@ def register(app, store, settings) -> None:
         background=True, manager=manager, interval=250,
         running=[(Output("search", "disabled"), True, False),
                  (Output("tesscut", "disabled"), True, False),
-                 (Output("cancel-download", "disabled"), False, True),
                  (Output("archive-busy", "hidden"), False, True),
                  (Output("archive-status", "hidden"), True, False)],
-        progress=[Output("archive-progress", "value"), Output("archive-progress-text", "children")],
+        # Cancel is enabled by the job's first progress report: only then does the page know
+        # the job it would cancel (a click before that could not stop it).
+        progress=[Output("archive-progress", "value"), Output("archive-progress-text", "children"),
+                  Output("cancel-download", "disabled")],
+        progress_default=[None, "", True],
         cancel=[Input("cancel-download", "n_clicks")],
         prevent_initial_call=True,
     )
@@ -145,7 +148,7 @@ def register(app, store, settings) -> None:
     def search(set_progress, clicks, submits, text, mission, period, exposure):
         if not (clicks or submits):
             raise PreventUpdate
-        set_progress((None, f"Searching MAST for {str(text or '').strip()}…"))
+        set_progress((None, f"Searching MAST for {str(text or '').strip()}…", False))
         nothing = ([], None)
         try:
             target = parse_target(text or "")
@@ -167,7 +170,7 @@ def register(app, store, settings) -> None:
                                      "left as it was. Try again."), True, [], None)
         position, sectors, cut_note = None, [], None
         if _tess_possible(target, mission):
-            set_progress((None, "Asking TESScut which sectors cover the target…"))
+            set_progress((None, "Asking TESScut which sectors cover the target…", False))
             try:
                 position = _position(archive, target)
                 sectors = archive.tesscut_sectors(*position) if position else []
@@ -209,13 +212,13 @@ def register(app, store, settings) -> None:
             product = product_from(found["products"][index])
         except (DataError, TypeError, KeyError, IndexError):
             return no_update, _error("That search result is no longer valid; search again.")
-        set_progress((None, f"Fetching {product.filename}…"))
+        set_progress((None, f"Fetching {product.filename}…", False))
         try:
             archive = make_archive(cache_dir)
             cached = archive.cache.get(product.cache_key) is not None
             path = archive.download(product, progress=_reporter(set_progress, product, handle,
                                                                 archive.cache.directory))
-            set_progress((None, f"Opening {product.filename}…"))
+            set_progress((None, f"Opening {product.filename}…", False))
             fid = store.add(path.read_bytes(), product.filename)
         except DataError as exc:
             return no_update, _error(str(exc))
@@ -246,7 +249,8 @@ def register(app, store, settings) -> None:
             return no_update, _error("Search for a TESS target or a position first, then "
                                      "choose a sector.")
         size = int(size or 10)
-        set_progress((None, f"TESScut is cutting {size}×{size} px from sector {sector}…"))
+        set_progress((None, f"TESScut is cutting {size}×{size} px from sector {sector}…",
+                      False))
         try:
             path = make_archive(cache_dir).tesscut(position[0], position[1], int(sector), size)
             name = (f"tesscut-s{int(sector):04d}_{position[0]:.5f}_{position[1]:+.5f}_"
@@ -306,9 +310,10 @@ def _reporter(set_progress, product: ArchiveProduct, handle, directory: Path):
         last[0] = now
         if total:
             set_progress((f"{min(100, 100 * done / total):.0f}",
-                          f"Downloading {product.filename}: {_size(done)} of {_size(total)}"))
+                          f"Downloading {product.filename}: {_size(done)} of {_size(total)}",
+                          False))
         else:
-            set_progress((None, f"Downloading {product.filename}: {_size(done)}"))
+            set_progress((None, f"Downloading {product.filename}: {_size(done)}", False))
     return report
 
 

@@ -2,8 +2,9 @@
 
 Playwright's own browser download cannot work on these machines: Debian's /usr/bin/chromium is
 launched instead (override with $CHROMIUM). Each test gets fresh pages (Dash keeps its state in
-the page); they share one browser context so that plotly.js is downloaded once. Every page records uncaught page errors and console errors;
-a test that produced any fails at teardown, with the messages.
+the page); they share one browser context so that plotly.js is downloaded once. Every page
+records uncaught page errors and console errors; a test that produced any fails at teardown,
+with the messages.
 """
 
 from __future__ import annotations
