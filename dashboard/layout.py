@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from .layout_archive import archive_panel
+from .layout_share import share_panel
 from .layout_tools import custom_panel, diagnostics_views, vetting_panel
 from .figures.stretch import DEFAULT_PERCENTILES, DEFAULT_SCALE, SCALES
 
@@ -106,7 +107,7 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
                                 value=list(DEFAULT_PERCENTILES), allow_direct_input=False,
                                 marks={p: f"{p}%" for p in (0, 25, 50, 75, 100)},
                                 tooltip={"placement": "bottom", "always_visible": False}),
-            ]), vetting_panel(view["quality_bits"])]),
+            ]), vetting_panel(view["quality_bits"]), share_panel()]),
         ]),
         html.Footer(className="footer", children=[
             "Keys: ← → step, shift+← → ±10, Home/End, space play/pause. Click the light curve "

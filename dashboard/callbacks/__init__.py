@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import analysis, aperture, archive, custom, files, frames, navigation
+from . import analysis, aperture, archive, custom, files, frames, navigation, share
 
 
 def register(app, store, settings) -> None:
@@ -13,3 +13,4 @@ def register(app, store, settings) -> None:
     frames.register(app, store)
     navigation.register(app)
     archive.register(app, store, settings)
+    share.register(app, store, settings)
