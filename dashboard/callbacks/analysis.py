@@ -100,7 +100,9 @@ def register(app, store, settings) -> None:
                 traces = custom_traces(time, _normalised(lc.flux, normalise),
                                        registration.frames, name=lc.name,
                                        time_system=tpf.time_system, max_gap_days=1.5 * cadence)
-                notices.append(registration.summary())
+                notices.append(f"{lc.name}: {registration.summary()} Times read as "
+                               f"{lc.time_system}: {lc.time_system_reason}.")
+                notices.extend(lc.notes)
             except DataError as exc:
                 notices.append(str(exc))
         curves = custom_patch(traces, curves)

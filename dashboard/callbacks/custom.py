@@ -82,8 +82,8 @@ def register(app, store, settings) -> None:
                     html.Div(str(exc), className="error", id="custom-error"))
         fid = store.put_blob(data, _KIND, filename)
         candidates = lc.candidates
-        notes = [f"{lc.name}: {len(lc.time):,} points; time column '{lc.columns['time']}' read "
-                 f"as {lc.time_system} ({lc.time_system_reason}).", *lc.notes]
+        # The registration notice (analysis.py) follows at once and says what was assumed.
+        notes = [f"{lc.name}: {len(lc.time):,} points read."]
         return ({"id": fid, "name": lc.name, "columns": None, "time_system": "auto"}, False,
                 _options(candidates.get("time", [])), lc.columns.get("time"),
                 _options(candidates.get("flux", [])), lc.columns.get("flux"),
