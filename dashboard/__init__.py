@@ -6,3 +6,12 @@ try:
     __version__ = version("tpf-dashboard")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
+
+
+def __getattr__(name: str):
+    """``from dashboard import show`` without importing Dash for ``dashboard.data`` users."""
+    if name == "show":
+        from .notebook import show
+
+        return show
+    raise AttributeError(name)

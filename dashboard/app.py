@@ -30,8 +30,10 @@ from . import __version__, callbacks
 from .data import DataError
 from .data.demo import demo_bytes
 from .data.store import TPFStore, default_cache_dir
+from .callbacks.custom import custom_view, lightcurve_blob
 from .callbacks.files import file_view
 from .callbacks.frames import readout
+from .figures.lightcurve import with_custom
 from .figures.stretch import DEFAULT_PERCENTILES, DEFAULT_SCALE
 from .layout import page
 
@@ -56,6 +58,7 @@ def settings_from(config: dict | None) -> dict:
         "max_open_files": int(config.get("max_open_files",
                                          env.get("TPF_DASHBOARD_MAX_OPEN", 8))),
         "debug": bool(config.get("debug", False)),
+        "custom_lightcurve": config.get("custom_lightcurve"),  # a CustomLightCurve
     }
 
 
@@ -100,10 +103,25 @@ def create_app(config: dict | None = None) -> Dash:
             raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
         default_id = store.add(data, settings["filename"] or path.name)
 
+    custom = None
+    if settings["custom_lightcurve"] is not None:  # show(tpf, lc=...) from Python
+        lc = settings["custom_lightcurve"]
+        custom = {"id": store.put_blob(lightcurve_blob(lc), "lightcurves", lc.name),
+                  "name": lc.name, "columns": None, "time_system": lc.time_system}
+
     def layout():
         view = file_view(store, default_id, DEFAULT_PERCENTILES, DEFAULT_SCALE)
+        if custom is not None:
+            tpf = store.get(default_id)
+            try:
+                traces, notices = custom_view(store, custom, tpf)
+                view["lightcurve"] = with_custom(view["lightcurve"], traces)
+            except DataError as exc:
+                notices = [str(exc)]
+            view["notes"] = view["notes"] + [html.Div(n, className="notice") for n in notices]
         return page(default_id, settings["max_tpf_upload_mb"], view,
-                    readout(store.get(default_id), 0), settings["max_lightcurve_upload_mb"])
+                    readout(store.get(default_id), 0), settings["max_lightcurve_upload_mb"],
+                    custom=custom)
 
     app.layout = layout
     callbacks.register(app, store, settings)

@@ -15,10 +15,10 @@ from dash.exceptions import PreventUpdate
 from ..data import DataError
 from ..data.vetting import centroids, pixel_lightcurves
 from ..figures.diagnostics import aperture_shapes, diagnostics_figure, pixel_grid_figure
-from ..figures.lightcurve import curve_patch, custom_patch, custom_traces
+from ..figures.lightcurve import curve_patch, custom_patch
 from ..figures.pixels import outline_patch
 from . import view_state
-from .custom import custom_curve
+from .custom import custom_view
 from .files import quality_labels
 from .frames import readout
 
@@ -95,14 +95,9 @@ def register(app, store, settings) -> None:
         traces = None
         if custom:
             try:
-                lc, time, registration = custom_curve(store, custom, tpf)
-                cadence = tpf.cadence_days or float(np.nanmedian(np.diff(tpf.time)))
-                traces = custom_traces(time, _normalised(lc.flux, normalise),
-                                       registration.frames, name=lc.name,
-                                       time_system=tpf.time_system, max_gap_days=1.5 * cadence)
-                notices.append(f"{lc.name}: {registration.summary()} Times read as "
-                               f"{lc.time_system}: {lc.time_system_reason}.")
-                notices.extend(lc.notes)
+                traces, custom_notices = custom_view(
+                    store, custom, tpf, lambda values: _normalised(values, normalise))
+                notices.extend(custom_notices)
             except DataError as exc:
                 notices.append(str(exc))
         curves = custom_patch(traces, curves)

@@ -7,14 +7,17 @@ worker (and is cached per process).
 
 from __future__ import annotations
 
+import io
 import logging
 from collections import OrderedDict
 
+import numpy as np
 from dash import Input, Output, State, html, no_update
 
 from ..data import DataError
 from ..data.lightcurves import read_lightcurve, to_mission_time
 from ..data.registration import register as register_points
+from ..figures.lightcurve import custom_traces
 from .files import decode_upload
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,30 @@ def custom_curve(store, custom: dict, tpf):
     while len(_PARSED) > 16:
         _PARSED.popitem(last=False)
     return lc, time, registration
+
+
+def custom_view(store, custom: dict, tpf, normalise=lambda values: values):
+    """The custom curve's two traces and its notices ('n of m points matched', the time
+    system assumed and why, the reader's notes), for the figure and the message area."""
+    lc, time, registration = custom_curve(store, custom, tpf)
+    cadence = tpf.cadence_days or float(np.nanmedian(np.diff(tpf.time)))
+    traces = custom_traces(time, normalise(lc.flux), registration.frames, name=lc.name,
+                           time_system=tpf.time_system, max_gap_days=1.5 * cadence)
+    notices = [f"{lc.name}: {registration.summary()} Times read as {lc.time_system}: "
+               f"{lc.time_system_reason}.", *lc.notes]
+    return traces, notices
+
+
+def lightcurve_blob(lc) -> bytes:
+    """A CustomLightCurve given in Python (``show(lc=...)``), as CSV bytes the upload path
+    reads back, so every worker can rebuild it from the store like an uploaded file."""
+    columns = {"time": lc.time, "flux": lc.flux, "flux_err": lc.flux_err,
+               "cadenceno": lc.cadenceno, "quality": lc.quality}
+    names = [name for name, values in columns.items() if values is not None]
+    table = np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in names])
+    buffer = io.StringIO()
+    np.savetxt(buffer, table, delimiter=",", header=",".join(names), comments="", fmt="%.17g")  # exact float64
+    return buffer.getvalue().encode()
 
 
 def _options(names: list[str]) -> list[dict]:

@@ -170,3 +170,11 @@ def custom_patch(traces: tuple[dict, dict] | None, patch: Patch | None = None) -
         for key, value in trace.items():
             patch["data"][index][key] = value
     return patch
+
+
+def with_custom(figure: dict, traces: tuple[dict, dict]) -> dict:
+    """A copy of a light-curve figure with the custom curve's traces filled in."""
+    data = [dict(trace) for trace in figure["data"]]
+    for index, trace in zip((2, 3), traces, strict=True):
+        data[index].update(trace)
+    return {**figure, "data": data}
