@@ -188,7 +188,8 @@ class Callback:
 def find_callback(deps: list[dict], input_key: str, output_part: str | None = None) -> dict:
     for spec in deps:
         keys = [f"{d['id']}.{d['property']}" for d in spec["inputs"]]
-        if keys == [input_key] and (output_part is None or output_part in spec["output"]):
+        if keys and keys[0] == input_key and (output_part is None
+                                              or output_part in spec["output"]):
             return spec
     raise SystemExit(f"no callback with input {input_key} and output {output_part} in "
                      "/_dash-dependencies: has the layout changed?")
@@ -300,6 +301,7 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
                 "load_srv": statistics.median(v for _, v in load_times),
             })
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        med.update(vetting(s, url, deps, props, tpf, n))
         med.update(label=label, stamp=f"{rows}x{cols}", cadences=n_cad,
                    frame_bytes=rows * cols * 4, frame_b64=4 * ((rows * cols * 4 + 2) // 3),
                    load_cold=cold_rtt, load_cold_srv=cold_srv, load_bytes=load_bytes,
@@ -311,6 +313,35 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
         return med
     finally:
         server.stop()
+
+
+def vetting(s, url, deps, props, tpf, n: int) -> dict:
+    """Issue 5's budget: steps in difference mode, and re-extraction after an aperture change
+    (with background subtraction; with the background and centroid panels switched on)."""
+    from dashboard.data.masks import encode_mask
+
+    step = Callback(find_callback(deps, "cadence.value", "pixels.figure"), props)
+    analysis = Callback(find_callback(deps, "aperture.data", "lightcurve.figure"), props)
+    n_cad = tpf.n_cadences
+    diff = [post(s, url, step.payload(**{"cadence.value": (7 + i) % n_cad,
+                                         "image-mode.value": "difference"}))
+            for i in range(min(n, 200))]
+    rows, cols = tpf.shape
+    out = {"diff_p50": pct([d[0] for d in diff], 50), "diff_srv": pct([d[1] for d in diff], 50),
+           "diff_bytes": statistics.median(d[2] for d in diff)}
+    for label, panels in (("reextract", []), ("reextract_diag", ["background", "centroids"])):
+        times = []
+        for k in range(9):  # a different box each time: nothing cached
+            mask = np.zeros((rows, cols), dtype=bool)
+            r0, c0 = (k * 3) % max(1, rows - 6), (k * 5) % max(1, cols - 6)
+            mask[r0:r0 + 6, c0:c0 + 6] = True
+            times.append(post(s, url, analysis.payload(**{
+                "aperture.data": {"target": encode_mask(mask)}, "background.value": "file",
+                "diagnostic-panels.value": panels}))[:3])
+        out[f"{label}_rtt"] = pct([t[0] for t in times], 50)
+        out[f"{label}_srv"] = pct([t[1] for t in times], 50)
+        out[f"{label}_bytes"] = statistics.median(t[2] for t in times)
+    return out
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -350,6 +381,17 @@ def print_tables(results: list[dict], n: int, repeats: int) -> None:
     print("  app build = create_app (reading and opening the file); cold = the first call, warm = "
           "median of 5 per run; 1st step = the first step after the load, before warm-up: any "
           "per-file work done lazily lands there.")
+    print("\nVetting (issue 5): difference-image steps (N=5 either side) and re-extraction after an "
+          "aperture change (6x6 box, FLUX_BKG subtracted; then with background+centroid panels)")
+    head = (f"{'file':9} | {'diff step p50':>13} {'srv':>6} {'wire B':>7} | {'re-extract':>10} "
+            f"{'srv':>6} {'wire B':>8} | {'+panels':>8} {'srv':>6} {'wire B':>8}")
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        print(f"{r['label']:9} | {r['diff_p50']:13.2f} {r['diff_srv']:6.2f} "
+              f"{r['diff_bytes']:7,.0f} | {r['reextract_rtt']:10.1f} {r['reextract_srv']:6.1f} "
+              f"{r['reextract_bytes']:8,.0f} | {r['reextract_diag_rtt']:8.1f} "
+              f"{r['reextract_diag_srv']:6.1f} {r['reextract_diag_bytes']:8,.0f}")
 
 
 def main(argv: list[str] | None = None) -> int:
