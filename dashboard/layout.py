@@ -49,7 +49,7 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
         # Per-browser view state, so any worker can answer the next request.
         dcc.Store(id="aperture-edits", data=[]),  # clicks and selections since the pipeline's
         dcc.Store(id="aperture", data={}),  # {"target": mask code, "background": mask code}
-        dcc.Store(id="custom", data=custom),  # {"id", "name", "columns", "time_system"}
+        dcc.Store(id="custom", data=custom or {}),  # {} = no custom curve (None would fire at mount)  # {"id", "name", "columns", "time_system"}
         # Runs [first, last] of the frames the quality mask hides, for skipping in the browser.
         dcc.Store(id="hidden", data=view["hidden"]),
         html.Div(id="client-state", hidden=True),  # output of browser-only callbacks

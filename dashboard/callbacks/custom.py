@@ -142,4 +142,4 @@ def register(app, store, settings) -> None:
         prevent_initial_call=True,
     )
     def clear(_):
-        return None, True, None
+        return {}, True, None
