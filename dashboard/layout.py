@@ -65,6 +65,9 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
         ]),
         archive_panel(),
         html.Div(id="file-notes", className="file-notes", children=view["notes"]),
+        # What the current aperture, mask and custom curve give (re-extraction's own notices),
+        # apart from `message` so neither erases the other.
+        html.Div(id="analysis-notes", className="message"),
         html.Div(id="message", className="message", role="status",
                  **{"aria-live": "polite"}),
         html.Main(className="views", children=[

@@ -58,7 +58,7 @@ def register(app, store, settings) -> None:
         Output("hidden", "data"),
         Output("readout-note-3", "children"),
         Output("readout-3", "children", allow_duplicate=True),
-        Output("message", "children", allow_duplicate=True),
+        Output("analysis-notes", "children"),
         Input("aperture", "data"),
         Input("background", "value"),
         Input("quality-mask", "value"),

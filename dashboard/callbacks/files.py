@@ -83,6 +83,7 @@ def register(app, store, settings) -> None:
         Output("quality-bits", "options"),
         Output("aperture", "data", allow_duplicate=True),
         Output("aperture-edits", "data", allow_duplicate=True),
+        Output("analysis-notes", "children", allow_duplicate=True),
         Output("message", "children", allow_duplicate=True),
         Input("session", "data"),
         State("stretch", "value"),
@@ -94,10 +95,10 @@ def register(app, store, settings) -> None:
             view = file_view(store, session["file"], percentiles, scale)
         except (DataError, TypeError, KeyError) as exc:
             message = str(exc) if isinstance(exc, DataError) else "No file is open."
-            return (no_update,) * 9 + (html.Div(message, className="error"),)
+            return (no_update,) * 10 + (html.Div(message, className="error"),)
         # A new stamp: the aperture goes back to the pipeline's (a stored mask has its shape).
         return (view["lightcurve"], view["pixels"], view["header"], view["max"], 0,
-                view["notes"], view["quality_bits"], {}, [], [])
+                view["notes"], view["quality_bits"], {}, [], [], [])
 
     @app.callback(
         Output("session", "data"),

@@ -9,45 +9,14 @@ downloads run as Dash background callbacks, so this also exercises the Diskcache
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
 from dashboard.data.store import file_id
-from tests.browser import conftest as browser_fixtures
 from tests.data.test_archive import FakeMast
 from tests.synthetic import tpf_bytes
 
 pytestmark = pytest.mark.browser
-
-# Pages are driven the way tests/browser drives them (its ``open_page``). Only one Playwright may
-# run at a time, so when tests/browser's session browser is already up it is reused; otherwise
-# this module starts its own and closes it before any other module needs one.
-open_page = browser_fixtures.open_page
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    for fixturedef in request._fixturemanager._arg2fixturedefs.get("browser", ()):
-        cached = getattr(fixturedef, "cached_result", None)
-        if fixturedef.scope == "session" and cached and cached[0] is not None:
-            yield cached[0]
-            return
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(browser_fixtures.CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {browser_fixtures.CHROMIUM}")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=browser_fixtures.CHROMIUM,
-                                              args=browser_fixtures.CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def browser_context(browser):
-    context = browser.new_context(viewport=browser_fixtures.VIEWPORT)
-    yield context
-    context.close()
 
 KEPLER10_URI = ("mast:Kepler/url/missions/kepler/target_pixel_files/0119/011904151/"
                 "kplr011904151-2009350155506_lpd-targ.fits.gz")
