@@ -223,11 +223,11 @@ def test_pipeline_aperture_by_default_and_an_empty_one(demo_server, dependencies
     empty = np.zeros((15, 15), dtype=bool)
     body = extract(demo_server, dependencies, layout, {"target": encode_mask(empty)}, "none")
     assert np.isnan(trace0(body)).all()
-    assert "aperture is empty" in str(body["message"]["children"])
+    assert "aperture is empty" in str(body["analysis-notes"]["children"])
     assert body["readout-3"]["children"] == "no data"
 
     # Background pixels chosen but none selected: a notice, not an error.
     body = extract(demo_server, dependencies, layout, {"target": encode_mask(pipeline)},
                    "aperture")
     assert np.isnan(trace0(body)).all()
-    assert "background aperture is empty" in str(body["message"]["children"])
+    assert "background aperture is empty" in str(body["analysis-notes"]["children"])
