@@ -13,7 +13,25 @@
   /* The frame the heatmap is showing (the server tags each frame patch with it). */
   function shownFrame() {
     const gd = graphDiv("pixels");
-    return gd && gd.data && gd.data[0] ? gd.data[0].meta : undefined;
+    const meta = gd && gd.data && gd.data[0] ? gd.data[0].meta : undefined;
+    return meta !== null && typeof meta === "object" ? meta.frame : meta;
+  }
+
+  /* The readout of the frame the heatmap shows: its strings come with the frame (the trace's
+   * meta) and are written here once it is drawn, so the numbers never run ahead of the image. */
+  function showReadout() {
+    const gd = graphDiv("pixels");
+    const meta = gd && gd.data && gd.data[0] && gd.data[0].meta;
+    if (!meta || !Array.isArray(meta.readout) || meta.readout === state.shownReadout) return;
+    state.shownReadout = meta.readout;
+    const ids = ["readout-0", "readout-1", "readout-2", "readout-3", "readout-4",
+                 "readout-note-0", "readout-note-4"];
+    ids.forEach(function (id, i) {
+      const el = document.getElementById(id);
+      if (el && el.textContent !== meta.readout[i]) el.textContent = meta.readout[i];
+    });
+    const quality = document.getElementById("readout-field-4");
+    if (quality) quality.className = meta.readout[7];
   }
 
   function graphDiv(id) {
@@ -167,7 +185,40 @@
   function watchGraph() {
     const curve = watch("lightcurve", "diagnostics");
     const panels = watch("diagnostics", "lightcurve");
-    if ((!curve || !panels) && watchTries++ < 100) setTimeout(watchGraph, 100);
+    const pixels = graphDiv("pixels");
+    if (pixels && pixels.on && !pixels.__tpfReadout) {
+      pixels.__tpfReadout = true;
+      pixels.on("plotly_afterplot", showReadout);
+    }
+    if ((!curve || !panels || !(pixels && pixels.__tpfReadout)) && watchTries++ < 100) {
+      setTimeout(watchGraph, 100);
+    }
+  }
+
+  /* The selected frame as the slider shows it. Watching the handle's aria-valuenow moves the
+   * cursor on every change (keys, clicks, drags, playback, restored links) without a Dash
+   * callback per step. */
+  function followSlider() {
+    const slider = document.getElementById("cadence");
+    if (!slider) { setTimeout(followSlider, 100); return; }
+    const read = function () {
+      const handle = slider.querySelector("[role=slider]");
+      if (!handle) return;
+      state.frame = Number(handle.getAttribute("aria-valuenow")) || 0;
+      state.max = Number(handle.getAttribute("aria-valuemax")) || 0;
+      watchTries = 0;
+      watchGraph();
+      placeCursor();
+    };
+    new MutationObserver(read).observe(slider, {
+      subtree: true, childList: true, attributes: true,
+      attributeFilter: ["aria-valuenow", "aria-valuemax"] });
+    read();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", followSlider);
+  } else {
+    followSlider();
   }
   window.addEventListener("resize", placeCursor);
 
@@ -237,14 +288,6 @@
       },
       rate: function (fps) {
         return Math.round(1000 / (fps || 10));
-      },
-      cursor: function (value, max) {
-        state.frame = value || 0;
-        state.max = max || 0;
-        watchTries = 0;
-        watchGraph();
-        placeCursor();
-        return window.dash_clientside.no_update;
       },
     },
   });

@@ -16,7 +16,7 @@ from ..data import DataError
 from ..data.vetting import centroids, pixel_lightcurves
 from ..figures.diagnostics import aperture_shapes, diagnostics_figure, pixel_grid_figure
 from ..figures.lightcurve import curve_patch, custom_patch
-from ..figures.pixels import outline_patch
+from ..figures.pixels import frame_meta, outline_patch
 from . import view_state
 from .custom import custom_view
 from .files import quality_labels
@@ -57,7 +57,6 @@ def register(app, store, settings) -> None:
         Output("pixel-grid-wrap", "hidden"),
         Output("hidden", "data"),
         Output("readout-note-3", "children"),
-        Output("readout-3", "children", allow_duplicate=True),
         Output("analysis-notes", "children"),
         Input("aperture", "data"),
         Input("background", "value"),
@@ -102,8 +101,11 @@ def register(app, store, settings) -> None:
                 notices.append(str(exc))
         curves = custom_patch(traces, curves)
 
+        frame = int(np.clip(frame or 0, 0, tpf.n_cadences - 1))
         pixels = outline_patch(aperture_shapes(masks.target, masks.background, tpf.column,
                                                tpf.row))
+        # The readout's flux changes with the aperture; it travels with the frame (frames.py).
+        pixels["data"][0]["meta"] = frame_meta(frame, readout(tpf, frame, flux))
 
         chosen = chosen or []
         panels = _diagnostic_panels(store, fid, tpf, masks, mode, chosen)
@@ -124,8 +126,6 @@ def register(app, store, settings) -> None:
                 notices.append(f"The stamp is {tpf.shape[0]}×{tpf.shape[1]} pixels: the "
                                f"per-pixel grid shows the {rows}×{columns} around the aperture.")
         message = [html.Div(text, className="notice") for text in notices]
-        frame = int(np.clip(frame or 0, 0, tpf.n_cadences - 1))
         return (curves, pixels, diagnostics, not panels, grid, grid_hidden,
-                view_state.runs(masked), view_state.describe(masks, mode, tpf),
-                readout(tpf, frame, flux)[3], message)
+                view_state.runs(masked), view_state.describe(masks, mode, tpf), message)
 

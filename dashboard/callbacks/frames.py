@@ -34,15 +34,14 @@ def readout(tpf, frame: int, flux: np.ndarray | None = None) -> tuple[str, ...]:
     )
 
 
-READOUT_OUTPUTS = [*(Output(f"readout-{i}", "children") for i in range(5)),
-                   Output("readout-note-0", "children"), Output("readout-note-4", "children"),
-                   Output("readout-field-4", "className")]
 
 
 def register(app, store) -> None:
+    # One output: the readout's strings ride in the frame patch (trace meta) and the browser
+    # writes them into the readout's fixed fields when that frame is drawn (assets/dashboard.js),
+    # so text and image change together and Dash handles one prop per step instead of nine.
     @app.callback(
         Output("pixels", "figure", allow_duplicate=True),
-        *READOUT_OUTPUTS,
         Input("cadence", "value"),
         Input("image-mode", "value"),
         Input("difference-n", "value"),
@@ -61,7 +60,7 @@ def register(app, store) -> None:
             fid = session["file"]
             tpf = store.get(fid)
         except (DataError, TypeError, KeyError):
-            return (no_update,) * (1 + len(READOUT_OUTPUTS))
+            return no_update
         frame = int(np.clip(frame or 0, 0, tpf.n_cadences - 1))
         masks = view_state.aperture(tpf, stored_aperture)
         try:
@@ -71,12 +70,11 @@ def register(app, store) -> None:
         if mode == "difference":
             hidden = view_state.hidden(store, fid, preset, bits)
             diff = difference_image(tpf, frame, int(n or 5), hidden)
-            return difference_figure_patch(diff, frame), *readout(tpf, frame, flux)
+            return difference_figure_patch(diff, frame, readout(tpf, frame, flux))
         # Coming back from difference mode also restores the stretch's colours.
         restretch = ctx.triggered_id == "image-mode"
-        patch = frame_patch(tpf.flux[frame], frame,
-                            stretch=(tpf.levels(*percentiles), scale) if restretch else None)
-        return patch, *readout(tpf, frame, flux)
+        return frame_patch(tpf.flux[frame], frame, readout(tpf, frame, flux),
+                           stretch=(tpf.levels(*percentiles), scale) if restretch else None)
 
     @app.callback(
         Output("pixels", "figure", allow_duplicate=True),

@@ -41,9 +41,3 @@ def register(app) -> None:
         Output("player", "interval"),
         Input("speed", "value"),
     )
-    app.clientside_callback(
-        ClientsideFunction("tpf", "cursor"),
-        Output("cursor", "title"),
-        Input("cadence", "value"),
-        Input("cadence", "max"),
-    )

@@ -19,7 +19,7 @@ from dash import Patch
 from plotly.colors import diverging, make_colorscale
 
 from .encoding import typed_array
-from .pixels import APERTURE_COLOUR, aperture_outline
+from .pixels import APERTURE_COLOUR, aperture_outline, frame_meta
 
 BACKGROUND_COLOUR = "#27d3e6"
 PANEL_COLOUR = "#1f3b73"
@@ -201,7 +201,8 @@ def difference_levels(diff: np.ndarray, percentile: float = 99.5) -> tuple[float
     return -limit, limit
 
 
-def difference_figure_patch(diff: np.ndarray, index: int, percentile: float = 99.5) -> Patch:
+def difference_figure_patch(diff: np.ndarray, index: int, readout: tuple[str, ...] | None = None,
+                            percentile: float = 99.5) -> Patch:
     """Show a difference image in the pixel heatmap: its values and a diverging scale on zero.
 
     Leaving difference mode is ``pixels.stretch_patch`` plus ``pixels.frame_patch``.
@@ -212,7 +213,7 @@ def difference_figure_patch(diff: np.ndarray, index: int, percentile: float = 99
     patch["data"][0]["zmin"] = low
     patch["data"][0]["zmax"] = high
     patch["data"][0]["colorscale"] = DIFFERENCE_COLORSCALE
-    patch["data"][0]["meta"] = index
+    patch["data"][0]["meta"] = frame_meta(index, readout)
     return patch
 
 

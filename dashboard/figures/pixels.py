@@ -84,13 +84,19 @@ def _tick_step(axis_range: list) -> int:
     return max(1, int(np.ceil((axis_range[1] - axis_range[0]) / 8)))
 
 
-def frame_patch(frame: np.ndarray, index: int,
+def frame_meta(index: int, readout: tuple[str, ...] | None = None):
+    """The heatmap trace's ``meta``: which frame z holds (playback waits for it) and the
+    readout's strings for that frame, which the browser shows when the frame is drawn."""
+    return index if readout is None else {"frame": index, "readout": list(readout)}
+
+
+def frame_patch(frame: np.ndarray, index: int, readout: tuple[str, ...] | None = None,
                 stretch: tuple[tuple[float, float], str] | None = None) -> Patch:
     """What one cadence step changes in the heatmap: the pixel values and which frame they are
-    (and, with ``stretch`` = (levels, scale), the colour mapping too)."""
+    (with its readout), and with ``stretch`` = (levels, scale) the colour mapping too."""
     patch = Patch() if stretch is None else stretch_patch(*stretch)
     patch["data"][0]["z"] = typed_array(np.asarray(frame, dtype=np.float32))
-    patch["data"][0]["meta"] = index
+    patch["data"][0]["meta"] = frame_meta(index, readout)
     return patch
 
 

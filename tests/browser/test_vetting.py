@@ -399,7 +399,8 @@ def wait_difference(page, frame: int) -> dict:
     def drawn():
         h = heatmap(page)
         meta = page.evaluate(
-            "() => document.querySelector('#pixels .js-plotly-plot')._fullData[0].meta")
+            "() => (m => m !== null && typeof m === 'object' ? m.frame : m)("
+            "document.querySelector('#pixels .js-plotly-plot')._fullData[0].meta)")
         return h if meta == frame and h["zmin"] < 0 and h["colorscale"] == \
             page.evaluate("c => JSON.stringify(c)", DIFFERENCE_COLORSCALE) else None
     return wait_until(drawn, message=f"difference image of frame {frame}")

@@ -145,7 +145,8 @@ def test_health_is_json(demo_server, layout):
 def test_step_sends_the_frame_as_a_patch(demo_server, dependencies, layout, demo, frame):
     step = find_callback(dependencies, "cadence.value", "pixels.figure")
     assert "session.data" in names(step["state"])
-    assert "readout-0.children" in names(split_outputs(step["output"]))
+    # One output per step: the readout's strings travel with the frame (trace meta).
+    assert [n.split("@")[0] for n in names(split_outputs(step["output"]))] == ["pixels.figure"]
 
     response = call(demo_server, step, layout, {"cadence.value": frame})
     assert response.status_code == 200, response.text[:500]
@@ -160,8 +161,12 @@ def test_step_sends_the_frame_as_a_patch(demo_server, dependencies, layout, demo
         assert np.unravel_index(np.nanargmax(z), z.shape) == (COSMIC_RAY["row"],
                                                               COSMIC_RAY["column"])
 
-    # The readout's cadence number (the file's CADENCENO, not the index).
-    assert body["readout-0"]["children"] == str(demo.cadenceno[frame])
+    # The frame it is, and the readout for it: cadence number (the file's CADENCENO, not the
+    # index), then the time in the mission system.
+    meta = ops[("data", 0, "meta")]
+    assert meta["frame"] == frame
+    assert meta["readout"][0] == str(demo.cadenceno[frame])
+    assert meta["readout"][1] == f"{demo.time[frame]:.5f} BKJD"
 
     # A step is small: the frame's bytes and some text, not a figure.
     assert len(response.content) < 8_000, len(response.content)
