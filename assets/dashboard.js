@@ -198,6 +198,35 @@
   /* The selected frame as the slider shows it. Watching the handle's aria-valuenow moves the
    * cursor on every change (keys, clicks, drags, playback, restored links) without a Dash
    * callback per step. */
+  /* The shareable link's `frame` (0 is the default and left out). Other view state is written
+   * by the share callback; replaceState is throttled because Chromium limits history calls. */
+  function followInLink() {
+    if (state.linkTimer) return;
+    state.linkTimer = setTimeout(function () {
+      state.linkTimer = null;
+      const params = new URLSearchParams(window.location.search);
+      if (state.frame) params.set("frame", String(state.frame));
+      else params.delete("frame");
+      const query = params.toString();
+      const url = window.location.pathname + (query ? "?" + query : "");
+      if (url !== window.location.pathname + window.location.search) {
+        window.history.replaceState(window.history.state, "", url);
+      }
+      const link = document.getElementById("share-link");
+      if (link) link.href = url;
+    }, 250);
+  }
+
+  /* The movie range boxes show, when empty, the window they default to (1-based frames). */
+  function hintMovieRange() {
+    const start = document.getElementById("movie-start");
+    const end = document.getElementById("movie-end");
+    if (!start || !end) return;
+    const around = 50;  // MOVIE_WINDOW in dashboard/layout_share.py
+    start.placeholder = String(Math.max(0, state.frame - around) + 1);
+    end.placeholder = String(Math.min(state.max, state.frame + around) + 1);
+  }
+
   function followSlider() {
     const slider = document.getElementById("cadence");
     if (!slider) { setTimeout(followSlider, 100); return; }
@@ -209,6 +238,8 @@
       watchTries = 0;
       watchGraph();
       placeCursor();
+      followInLink();
+      hintMovieRange();
     };
     new MutationObserver(read).observe(slider, {
       subtree: true, childList: true, attributes: true,

@@ -115,14 +115,6 @@ async function (clicks, href) {
 }
 """
 
-MOVIE_RANGE_HINT = """
-function (frame, max) {
-  const window_ = __WINDOW__, current = frame || 0;
-  const first = Math.max(0, current - window_), last = Math.min(max || 0, current + window_);
-  return [String(first + 1), String(last + 1)];
-}
-""".replace("__WINDOW__", str(MOVIE_WINDOW))
-
 # Both graphs through plotly.js's own image export, side by side, the cursor drawn in red.
 EXPORT_PNG = """
 async function (clicks) {
@@ -164,14 +156,14 @@ async function (clicks) {
 
 
 def register(app, store, settings) -> None:
+    # The cadence is a State here: on every step the browser keeps the link's `frame` up to
+    # date itself (assets/dashboard.js, following the slider), so a step costs no callback.
     app.clientside_callback(WRITE_URL, Output("share-link", "href"),
-                            *[Input(*i.split(".")) for i in _URL_INPUTS])
+                            *[(State if i == "cadence.value" else Input)(*i.split("."))
+                              for i in _URL_INPUTS])
     app.clientside_callback(COPY_LINK, Output("share-status", "children"),
                             Input("copy-link", "n_clicks"), State("share-link", "href"),
                             prevent_initial_call=True)
-    app.clientside_callback(MOVIE_RANGE_HINT, Output("movie-start", "placeholder"),
-                            Output("movie-end", "placeholder"),
-                            Input("cadence", "value"), Input("cadence", "max"))
     app.clientside_callback(EXPORT_PNG, Output("download-png", "data"),
                             Input("export-png", "n_clicks"), prevent_initial_call=True)
 
