@@ -49,7 +49,7 @@ _URL_INPUTS = ["session.data", "cadence.value", "aperture.data", "stretch.value"
                "image-mode.value", "difference-n.value", "background.value"]
 
 WRITE_URL = """
-function (session, frame, aperture, stretch, scale, quality, bits, masked, image, n, background) {
+function (session, aperture, stretch, scale, quality, bits, masked, image, n, background, frame) {
   const defaults = __DEFAULTS__;
   const params = new URLSearchParams();
   const put = (key, value) => {
@@ -159,8 +159,8 @@ def register(app, store, settings) -> None:
     # The cadence is a State here: on every step the browser keeps the link's `frame` up to
     # date itself (assets/dashboard.js, following the slider), so a step costs no callback.
     app.clientside_callback(WRITE_URL, Output("share-link", "href"),
-                            *[(State if i == "cadence.value" else Input)(*i.split("."))
-                              for i in _URL_INPUTS])
+                            *[Input(*i.split(".")) for i in _URL_INPUTS if i != "cadence.value"],
+                            State("cadence", "value"))
     app.clientside_callback(COPY_LINK, Output("share-status", "children"),
                             Input("copy-link", "n_clicks"), State("share-link", "href"),
                             prevent_initial_call=True)
