@@ -45,7 +45,7 @@ from astropy.io import fits
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import synthetic  # noqa: E402  (bench/synthetic.py)
+from step_server import bench_files  # noqa: E402  (the same files, chosen the same way)
 
 KEPLER10 = ROOT.parent / "shared" / "data" / "kplr011904151-2010009091648_lpd-targ.fits"
 DEFAULT_DATA = Path(tempfile.gettempdir()) / "tpf-dashboard-bench"
@@ -177,24 +177,6 @@ class FileInfo:
         self.frame_of = {}
         for i, key in enumerate(self.keys):
             self.frame_of.setdefault(key, i)
-
-
-def bench_files(keys: list[str], data_dir: Path) -> list[tuple[str, Path | None]]:
-    synth = synthetic.write(data_dir, [k for k in keys if k in synthetic.SPECS])
-    out = []
-    for key in keys:
-        if key in synth:
-            out.append((key, synth[key]))
-        elif key == "kepler10":
-            if KEPLER10.exists():
-                out.append((key, KEPLER10))
-            else:
-                print(f"# skipped kepler10: {KEPLER10} not found", file=sys.stderr)
-        elif key == "demo":
-            out.append((key, None))
-        else:
-            raise SystemExit(f"unknown file key {key!r} (tess, k2, kepler10, demo)")
-    return out
 
 
 def free_port() -> int:

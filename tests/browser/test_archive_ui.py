@@ -8,12 +8,11 @@ downloads run as Dash background callbacks, so this also exercises the Diskcache
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 
 from dashboard.data.store import file_id
-from tests.data.test_archive import FakeMast
+from tests.data.test_archive import mast  # noqa: F401  (the fake MAST server fixture)
 from tests.synthetic import tpf_bytes
 
 pytestmark = pytest.mark.browser
@@ -23,17 +22,6 @@ KEPLER10_URI = ("mast:Kepler/url/missions/kepler/target_pixel_files/0119/0119041
 KEPLER10_FILE = "kplr011904151-2009350155506_lpd-targ.fits.gz"
 ROWS = "#archive-results tr.archive-row"
 ENABLED = "() => !document.getElementById('search').disabled"
-
-
-@pytest.fixture
-def mast():
-    server = FakeMast()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

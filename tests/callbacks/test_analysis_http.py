@@ -33,18 +33,6 @@ def pipeline():
         return (hdus["APERTURE"].data & 2) != 0
 
 
-@pytest.fixture(scope="module")
-def dependencies(demo_server):
-    response = requests.get(demo_server.url + "/_dash-dependencies", timeout=30)
-    assert response.status_code == 200
-    return response.json()
-
-
-@pytest.fixture(scope="module")
-def layout(demo_server):
-    response = requests.get(demo_server.url + "/_dash-layout", timeout=30)
-    assert response.status_code == 200
-    return response.json()
 
 
 # --- aperture edits ------------------------------------------------------------------------------

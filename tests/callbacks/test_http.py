@@ -29,18 +29,6 @@ def demo():
     return demo_tpf()
 
 
-@pytest.fixture(scope="module")
-def dependencies(demo_server):
-    response = requests.get(demo_server.url + "/_dash-dependencies", timeout=30)
-    assert response.status_code == 200
-    return response.json()
-
-
-@pytest.fixture(scope="module")
-def layout(demo_server):
-    response = requests.get(demo_server.url + "/_dash-layout", timeout=30)
-    assert response.status_code == 200
-    return response.json()
 
 
 def walk(node):
@@ -88,9 +76,11 @@ def call(server, callback, layout, changed: dict, state: dict | None = None) -> 
         found = [c for c in walk(layout) if c["props"].get("id") == spec["id"]]
         return found[0]["props"].get(spec["property"]) if found else None
 
+    outputs = split_outputs(callback["output"])
     payload = {
         "output": callback["output"],
-        "outputs": split_outputs(callback["output"]),
+        # As the renderer sends it: one output is an object, several a list.
+        "outputs": outputs if callback["output"].startswith("..") else outputs[0],
         "inputs": [dict(spec, value=value(spec)) for spec in callback["inputs"]],
         "changedPropIds": list(changed),
         "state": [dict(spec, value=value(spec)) for spec in callback.get("state", [])],
