@@ -381,7 +381,8 @@ def print_tables(results: list[dict], n: int, repeats: int) -> None:
     print("  app build = create_app (reading and opening the file); cold = the first call, warm = "
           "median of 5 per run; 1st step = the first step after the load, before warm-up: any "
           "per-file work done lazily lands there.")
-    print("\nVetting (issue 5): difference-image steps (N=5 either side) and re-extraction after an "
+    print("\nVetting (issue 5): difference-image steps (N=5 either side) and re-extraction "
+          "after an "
           "aperture change (6x6 box, FLUX_BKG subtracted; then with background+centroid panels)")
     head = (f"{'file':9} | {'diff step p50':>13} {'srv':>6} {'wire B':>7} | {'re-extract':>10} "
             f"{'srv':>6} {'wire B':>8} | {'+panels':>8} {'srv':>6} {'wire B':>8}")

@@ -27,12 +27,12 @@ from flask import jsonify
 from flask_caching import Cache
 
 from . import __version__, callbacks
-from .data import DataError
-from .data.demo import demo_bytes
-from .data.store import TPFStore, default_cache_dir
 from .callbacks.custom import custom_view, lightcurve_blob
 from .callbacks.files import file_view
 from .callbacks.frames import readout
+from .data import DataError
+from .data.demo import demo_bytes
+from .data.store import TPFStore, default_cache_dir
 from .figures.lightcurve import with_custom
 from .figures.stretch import DEFAULT_PERCENTILES, DEFAULT_SCALE
 from .layout import page

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from .figures.stretch import DEFAULT_PERCENTILES, DEFAULT_SCALE, SCALES
 from .layout_archive import archive_panel
 from .layout_share import share_panel
 from .layout_tools import custom_panel, diagnostics_views, vetting_panel
-from .figures.stretch import DEFAULT_PERCENTILES, DEFAULT_SCALE, SCALES
 
 PLAYBACK_RATES = [2, 5, 10, 24, 30]  # frames per second
 DEFAULT_RATE = 10
@@ -40,6 +40,19 @@ def readout_panel(values: tuple[str, ...]) -> html.Div:
     ])
 
 
+def stretch_panel() -> html.Div:
+    return html.Div(className="stretch-controls", children=[
+        html.Label("Scale", htmlFor="scale"),
+        dcc.RadioItems(id="scale", className="scale", inline=True, value=DEFAULT_SCALE,
+                       options=[{"label": s, "value": s} for s in SCALES]),
+        html.Label("Stretch (percentiles of the whole cube)", htmlFor="stretch"),
+        dcc.RangeSlider(id="stretch", min=0, max=100, step=0.5, value=list(DEFAULT_PERCENTILES),
+                        allow_direct_input=False,
+                        marks={p: f"{p}%" for p in (0, 25, 50, 75, 100)},
+                        tooltip={"placement": "bottom", "always_visible": False}),
+    ])
+
+
 def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, ...],
          lightcurve_limit_mb: float = 50, custom: dict | None = None) -> html.Div:
     """The whole page, opened on the file ``file_id`` and already drawn (``view``: see
@@ -49,14 +62,16 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
         # Per-browser view state, so any worker can answer the next request.
         dcc.Store(id="aperture-edits", data=[]),  # clicks and selections since the pipeline's
         dcc.Store(id="aperture", data={}),  # {"target": mask code, "background": mask code}
-        dcc.Store(id="custom", data=custom or {}),  # {} = no custom curve (None would fire at mount)  # {"id", "name", "columns", "time_system"}
+        # {"id", "name", "columns", "time_system"}; {} = none (None would fire at mount).
+        dcc.Store(id="custom", data=custom or {}),
         # Runs [first, last] of the frames the quality mask hides, for skipping in the browser.
         dcc.Store(id="hidden", data=view["hidden"]),
         html.Div(id="client-state", hidden=True),  # output of browser-only callbacks
         html.Header(className="header", children=[
             html.Div(className="brand", children=["Is that blip real?"]),
             html.Div(id="header", className="target", children=view["header"]),
-            html.Div(className="upload-guard", **{"data-max-bytes": str(int(upload_limit_mb * 2**20))},
+            html.Div(className="upload-guard",
+                     **{"data-max-bytes": str(int(upload_limit_mb * 2**20))},
                      children=dcc.Upload(
                 id="upload-tpf", className="upload", multiple=False, accept=".fits,.fz,.gz",
                 children=html.Span(["Open a TPF: drop a .fits / .fits.gz here or ",
@@ -101,16 +116,8 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
         html.Section(className="lower", children=[
             html.Div(className="left-lower", children=[
                 readout_panel(readout), custom_panel(lightcurve_limit_mb)]),
-            html.Div(className="right-lower", children=[html.Div(className="stretch-controls", children=[
-                html.Label("Scale", htmlFor="scale"),
-                dcc.RadioItems(id="scale", className="scale", inline=True, value=DEFAULT_SCALE,
-                               options=[{"label": s, "value": s} for s in SCALES]),
-                html.Label("Stretch (percentiles of the whole cube)", htmlFor="stretch"),
-                dcc.RangeSlider(id="stretch", min=0, max=100, step=0.5,
-                                value=list(DEFAULT_PERCENTILES), allow_direct_input=False,
-                                marks={p: f"{p}%" for p in (0, 25, 50, 75, 100)},
-                                tooltip={"placement": "bottom", "always_visible": False}),
-            ]), vetting_panel(view["quality_bits"]), share_panel()]),
+            html.Div(className="right-lower", children=[
+                stretch_panel(), vetting_panel(view["quality_bits"]), share_panel()]),
         ]),
         html.Footer(className="footer", children=[
             "Keys: ← → step, shift+← → ±10, Home/End, space play/pause. Click the light curve "

@@ -79,7 +79,8 @@ def test_health_is_json_not_the_page(tmp_path):
 
 
 def _procfile_command() -> str:
-    line = next(l for l in (ROOT / "Procfile").read_text().splitlines() if l.startswith("web:"))
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    line = next(entry for entry in lines if entry.startswith("web:"))
     return line.split(":", 1)[1].strip()
 
 

@@ -186,7 +186,7 @@ def _from_table(raw: RawTable, columns, time_system) -> CustomLightCurve:
     if headerless and names and all(any(_rank(r, n) is not None for n in names)
                                     for r in ("time", "flux")):
         # the last comment line names the columns (only believed when it names time and flux)
-        renamed = dict(zip([f"col{i + 1}" for i in range(len(names))], names))
+        renamed = dict(zip([f"col{i + 1}" for i in range(len(names))], names, strict=True))
         table, headerless = {renamed[c]: v for c, v in table.items()}, False
     columns = {r: c for r, c in (columns or {}).items() if c}
     for role, column in columns.items():

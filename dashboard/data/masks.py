@@ -60,7 +60,8 @@ def mask_from_selection(shape: tuple[int, int], selection, *, column: int = 0,
 
 
 def _inside_polygon(x: np.ndarray, y: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
-    """Even-odd rule: a point is inside when a ray to +x crosses the edges an odd number of times."""
+    """Even-odd rule: a point is inside when a ray to +x crosses the edges an odd number of
+    times."""
     inside = np.zeros(x.shape, dtype=bool)
     for k in range(len(px)):
         xa, ya, xb, yb = px[k - 1], py[k - 1], px[k], py[k]

@@ -117,7 +117,8 @@ class TPFStore:
         try:
             data = path.read_bytes()
         except OSError:
-            raise DataError("That file is no longer in the server's cache; upload it again.") from None
+            raise DataError("That file is no longer in the server's cache; "
+                            "upload it again.") from None
         try:
             name = json.loads(path.with_suffix(".json").read_text())["filename"]
         except (OSError, ValueError, KeyError):

@@ -199,7 +199,8 @@ def _read_source(source, filename: str | None) -> tuple[bytes, str]:
     except FileNotFoundError:
         raise DataError(f"No such file: {path}") from None
     except IsADirectoryError:
-        raise DataError(f"{path} is a folder; give a target pixel file (.fits or .fits.gz).") from None
+        raise DataError(f"{path} is a folder; give a target pixel file "
+                        "(.fits or .fits.gz).") from None
     except OSError as exc:
         raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
 
@@ -259,8 +260,9 @@ def _find_pixel_table(hdul: fits.HDUList, filename: str) -> fits.BinTableHDU:
                         "pixel file.")
     names = {name.upper() for hdu in tables for name in hdu.columns.names}
     if names & _LIGHTCURVE_COLUMNS or any(hdu.name == "LIGHTCURVE" for hdu in tables):
+        found = ", ".join(sorted(names & _LIGHTCURVE_COLUMNS)) or "a LIGHTCURVE table"
         raise DataError(
-            f"{filename} is a light-curve file (it has {', '.join(sorted(names & _LIGHTCURVE_COLUMNS)) or 'a LIGHTCURVE table'} "
+            f"{filename} is a light-curve file (it has {found} "
             "but no pixel images). Open the matching target pixel file here; a light curve can "
             "be shown beside it as a custom curve.")
     first = tables[0]

@@ -8,7 +8,6 @@ downloads run as Dash background callbacks, so this also exercises the Diskcache
 
 from __future__ import annotations
 
-
 import pytest
 
 from dashboard.data.store import file_id

@@ -27,7 +27,8 @@ SHOWN = """() => {
     frame: handle ? Number(handle.getAttribute('aria-valuenow')) : null,
     stretch: stretch.map(h => Number(h.getAttribute('aria-valuenow'))),
     scale: scale ? scale.value : null,
-    zmin: gd._fullData[0].zmin, zmax: gd._fullData[0].zmax, heatmap_frame: (m => m !== null && typeof m === 'object' ? m.frame : m)(gd.data[0].meta),
+    zmin: gd._fullData[0].zmin, zmax: gd._fullData[0].zmax, heatmap_frame:
+      (m => m !== null && typeof m === 'object' ? m.frame : m)(gd.data[0].meta),
     cadence: text('readout-0'), aperture: text('readout-note-3'), message: text('message'),
     search: window.location.search,
   };

@@ -37,7 +37,7 @@ def table_text(names, columns, delimiter=",", header=True, comments=False, newli
     lines = ["# written by a test", "# second comment"] if comments else []
     if header:
         lines.append(delimiter.join(names))
-    lines += [delimiter.join(repr(float(v)) for v in row) for row in zip(*columns)]
+    lines += [delimiter.join(repr(float(v)) for v in row) for row in zip(*columns, strict=True)]
     return (newline.join(lines) + newline).encode()
 
 
@@ -136,7 +136,7 @@ def test_header_in_the_last_comment_line_as_numpy_savetxt_writes_it():
 
 def test_quoted_csv_decimal_commas_gzip_and_a_text_column():
     quoted = b'"time","flux","target"\n' + b"".join(
-        f'"{float(t)!r}","{float(f)!r}","star"\n'.encode() for t, f in zip(TIME, FLUX))
+        f'"{float(t)!r}","{float(f)!r}","star"\n'.encode() for t, f in zip(TIME, FLUX, strict=True))
     lc = read_lightcurve(quoted, "q.csv")
     np.testing.assert_array_equal(lc.flux, FLUX)
     assert "target" not in lc.candidates["flux"]  # words are not a numeric column

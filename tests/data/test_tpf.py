@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -387,8 +387,8 @@ def test_real_utc_strings(name, shared_file):
     for frame in (finite[0], finite[len(finite) // 2], finite[-1]):
         expected = Time(time[frame] + reference, format="jd", scale="tdb").utc
         shown = datetime.strptime(tpf.utc(frame), "%Y-%m-%d %H:%M:%S").replace(
-            tzinfo=timezone.utc)
-        assert abs(shown - expected.to_datetime(timezone.utc)).total_seconds() <= 1.0
+            tzinfo=UTC)
+        assert abs(shown - expected.to_datetime(UTC)).total_seconds() <= 1.0
     for frame in np.flatnonzero(~np.isfinite(time)):
         assert tpf.utc(frame) == ""
 

@@ -14,7 +14,15 @@ from astropy.io import fits
 from dashboard.data import DataError, open_tpf
 from dashboard.data.demo import TRUTH, asteroid_position, demo_tpf
 from dashboard.data.masks import decode_mask, encode_mask, mask_from_selection, toggle_pixel
-from dashboard.data.vetting import (aperture_lightcurve, background_curve, centroids, difference_image, next_unmasked, pixel_lightcurves, quality_hidden)
+from dashboard.data.vetting import (
+    aperture_lightcurve,
+    background_curve,
+    centroids,
+    difference_image,
+    next_unmasked,
+    pixel_lightcurves,
+    quality_hidden,
+)
 from tests.synthetic import tpf_bytes
 
 KEPLER_Q4 = "kplr011904151-2010009091648_lpd-targ.fits"
@@ -155,7 +163,8 @@ def test_nan_pixels_are_skipped_and_all_nan_is_nan(synthetic):
     mask = box(tpf.shape, slice(1, 3), slice(1, 3))
     result = aperture_lightcurve(nan_tpf, mask, background="file")
     assert np.isnan(result[9]) and np.isfinite(np.delete(result, 9)).all()
-    expected5 = (flux[5, 1:3, 1:3].astype(np.float64)[mask[1:3, 1:3] & np.isfinite(flux[5, 1:3, 1:3])]
+    window = flux[5, 1:3, 1:3]
+    expected5 = (window.astype(np.float64)[mask[1:3, 1:3] & np.isfinite(window)]
                  .sum() - tpf.flux_bkg[5, 1:3, 1:3].astype(np.float64).ravel()[1:].sum())
     assert result[5] == pytest.approx(expected5, rel=1e-10)
 

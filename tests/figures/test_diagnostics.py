@@ -9,10 +9,16 @@ from plotly.colors import unlabel_rgb
 
 from dashboard.data.demo import TRUTH, demo_tpf
 from dashboard.data.vetting import pixel_lightcurves
-from dashboard.figures.diagnostics import (aperture_shapes, diagnostics_figure,
-                                           diagnostics_range_patch, difference_figure_patch,
-                                           difference_levels, grid_highlight_patch,
-                                           grid_point_frame, pixel_grid_figure)
+from dashboard.figures.diagnostics import (
+    aperture_shapes,
+    diagnostics_figure,
+    diagnostics_range_patch,
+    difference_figure_patch,
+    difference_levels,
+    grid_highlight_patch,
+    grid_point_frame,
+    pixel_grid_figure,
+)
 from dashboard.figures.pixels import aperture_outline
 from tests.figures.test_pixels import decode
 
@@ -39,7 +45,7 @@ def test_diagnostics_panels_share_x_and_point_index_is_frame():
     go.Figure(figure)  # valid against Plotly's schema
     assert len(figure["data"]) == 3
     assert figure["layout"]["meta"] == list(panels)
-    for k, (trace, (name, series)) in enumerate(zip(figure["data"], panels.items())):
+    for k, (trace, (name, series)) in enumerate(zip(figure["data"], panels.items(), strict=True)):
         assert trace["type"] == "scattergl" and trace["name"] == name
         assert trace["xaxis"] == "x" and trace["yaxis"] == ("y" if k == 0 else f"y{k + 1}")
         x, y = decode(trace["x"]), decode(trace["y"])
@@ -51,7 +57,7 @@ def test_diagnostics_panels_share_x_and_point_index_is_frame():
     assert layout["xaxis"]["anchor"] == "y3"  # the time axis sits under the bottom panel
     domains = [layout[key]["domain"] for key in ("yaxis", "yaxis2", "yaxis3")]
     assert domains[0][1] == 1.0 and domains[-1][0] == 0.0
-    assert all(upper[0] > lower[1] for upper, lower in zip(domains, domains[1:]))
+    assert all(upper[0] > lower[1] for upper, lower in zip(domains, domains[1:], strict=False))
     assert layout["clickanywhere"] and layout["clickmode"] == "event"
 
 
