@@ -24,11 +24,17 @@ import numpy as np
 from astropy.io import fits
 from astropy.time import Time
 
+from .apertures import default_aperture
 from .errors import DataError
+from .fits_headers import (
+    BJD_REFERENCE,
+    float_or_none,
+    int_or_none,
+    mission_of,
+    target_name,
+    time_system_of,
+)
 from .quality import QualityFlags, flags_for
-
-#: Offsets of the missions' barycentric Julian dates: BKJD = BJD - 2454833, BTJD = BJD - 2457000.
-BJD_REFERENCE = {"BKJD": 2454833.0, "BTJD": 2457000.0}
 
 _PIXEL_TABLE_NAMES = ("TARGETTABLES", "PIXELS")
 _LIGHTCURVE_COLUMNS = {"SAP_FLUX", "PDCSAP_FLUX", "FCOR", "FRAW", "KSPSAP_FLUX"}
@@ -291,8 +297,8 @@ def _from_hdulist(hdul: fits.HDUList, filename: str) -> TargetPixelFile:
         raise DataError(f"{filename}: the pixel table has no usable TIME and FLUX columns.")
     n = flux.shape[0]
 
-    mission = _mission(primary)
-    time_system, reference = _time_system(table.header, mission)
+    mission = mission_of(primary)
+    time_system, reference = time_system_of(table.header, mission)
 
     cadenceno = _column(table, "CADENCENO", np.int64)
     synthesised = cadenceno is None or n > 1 and np.all(cadenceno == cadenceno[0])
@@ -308,7 +314,7 @@ def _from_hdulist(hdul: fits.HDUList, filename: str) -> TargetPixelFile:
     column = table.header.get(f"1CRV{flux_index}P", primary.get("1CRV4P", 0))
     row = table.header.get(f"2CRV{flux_index}P", primary.get("2CRV4P", 0))
 
-    target, target_id = _target(primary, mission)
+    target, target_id = target_name(primary, mission)
     return TargetPixelFile(
         flux=flux,
         time=time,
@@ -326,10 +332,10 @@ def _from_hdulist(hdul: fits.HDUList, filename: str) -> TargetPixelFile:
         flux_bkg=_column(table, "FLUX_BKG", np.float32),
         pos_corr1=_column(table, "POS_CORR1", np.float32),
         pos_corr2=_column(table, "POS_CORR2", np.float32),
-        quarter=_int_or_none(primary.get("QUARTER")),
-        campaign=_int_or_none(primary.get("CAMPAIGN")),
-        sector=_int_or_none(primary.get("SECTOR")),
-        cadence_days=_float_or_none(table.header.get("TIMEDEL")),
+        quarter=int_or_none(primary.get("QUARTER")),
+        campaign=int_or_none(primary.get("CAMPAIGN")),
+        sector=int_or_none(primary.get("SECTOR")),
+        cadence_days=float_or_none(table.header.get("TIMEDEL")),
         aperture_from_file=from_file,
         cadenceno_synthesised=bool(synthesised),
         simulated=bool(primary.get("SIMDATA", False)),
@@ -341,27 +347,6 @@ def _from_hdulist(hdul: fits.HDUList, filename: str) -> TargetPixelFile:
     )
 
 
-def _mission(primary) -> str:
-    telescope = str(primary.get("TELESCOP", "")).strip().upper()
-    if telescope == "TESS":
-        return "TESS"
-    if str(primary.get("MISSION", "")).strip().upper() == "K2" or "CAMPAIGN" in primary:
-        return "K2"
-    return "Kepler"
-
-
-def _time_system(header, mission: str) -> tuple[str, float]:
-    reference = header.get("BJDREFI")
-    if reference is None:
-        system = "BTJD" if mission == "TESS" else "BKJD"
-        return system, BJD_REFERENCE[system]
-    reference = float(reference) + float(header.get("BJDREFF", 0.0))
-    for system, value in BJD_REFERENCE.items():
-        if abs(reference - value) < 1e-6:
-            return system, value
-    return f"BJD - {reference:g}", reference
-
-
 def _pipeline_mask(hdul: fits.HDUList, flux: np.ndarray) -> tuple[np.ndarray, bool]:
     shape = flux.shape[1:]
     if "APERTURE" in hdul and hdul["APERTURE"].data is not None:
@@ -371,75 +356,3 @@ def _pipeline_mask(hdul: fits.HDUList, flux: np.ndarray) -> tuple[np.ndarray, bo
             if mask.any():
                 return mask, True
     return default_aperture(flux), False
-
-
-def default_aperture(flux: np.ndarray, threshold: float = 3.0) -> np.ndarray:
-    """The aperture used when a file has none (TESScut cutouts): a threshold mask.
-
-    Pixels of the median image brighter than its median by ``threshold`` robust standard
-    deviations (1.4826 x MAD), keeping only the region connected to the brightest such pixel
-    nearest the stamp centre; if nothing passes, the brightest pixel alone. This is
-    lightkurve's ``create_threshold_mask(threshold=3, reference_pixel='center')`` in spirit.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN pixels
-        image = np.nanmedian(flux, axis=0)
-    finite = np.isfinite(image)
-    mask = np.zeros(image.shape, dtype=bool)
-    if not finite.any():
-        mask[image.shape[0] // 2, image.shape[1] // 2] = True
-        return mask
-    values = image[finite]
-    median = np.median(values)
-    spread = 1.4826 * np.median(np.abs(values - median))
-    above = finite & (image > median + threshold * spread) if spread > 0 else np.zeros_like(mask)
-    if not above.any():
-        mask[np.unravel_index(np.nanargmax(image), image.shape)] = True
-        return mask
-    rows, cols = np.nonzero(above)
-    centre = (np.array(image.shape) - 1) / 2
-    start = np.argmin((rows - centre[0]) ** 2 + (cols - centre[1]) ** 2)
-    return _connected(above, (rows[start], cols[start]))
-
-
-def _connected(candidates: np.ndarray, start: tuple[int, int]) -> np.ndarray:
-    region = np.zeros_like(candidates)
-    stack = [start]
-    while stack:
-        r, c = stack.pop()
-        if region[r, c] or not candidates[r, c]:
-            continue
-        region[r, c] = True
-        for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):
-            rr, cc = r + dr, c + dc
-            if 0 <= rr < region.shape[0] and 0 <= cc < region.shape[1]:
-                stack.append((rr, cc))
-    return region
-
-
-def _target(primary, mission: str) -> tuple[str, int | None]:
-    target_id = _int_or_none(primary.get("TICID") if mission == "TESS" else primary.get("KEPLERID"))
-    name = str(primary.get("OBJECT", "") or "").strip()
-    if name:
-        return name, target_id
-    if target_id is not None:
-        prefix = {"TESS": "TIC", "K2": "EPIC"}.get(mission, "KIC")
-        return f"{prefix} {target_id}", target_id
-    ra, dec = primary.get("RA_OBJ"), primary.get("DEC_OBJ")
-    if ra is not None and dec is not None:
-        return f"RA {float(ra):.5f}, Dec {float(dec):+.5f}", None
-    return "unknown target", None
-
-
-def _int_or_none(value) -> int | None:
-    try:
-        return None if value is None or value == "" else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float_or_none(value) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
