@@ -112,9 +112,8 @@ def create_app(config: dict | None = None) -> Dash:
     def layout():
         view = file_view(store, default_id, DEFAULT_PERCENTILES, DEFAULT_SCALE)
         if custom is not None:
-            tpf = store.get(default_id)
             try:
-                traces, notices = custom_view(store, custom, tpf)
+                traces, notices = custom_view(store, custom, default_id)
                 view["lightcurve"] = with_custom(view["lightcurve"], traces)
             except DataError as exc:
                 notices = [str(exc)]

@@ -95,7 +95,7 @@ def register(app, store, settings) -> None:
         if custom:
             try:
                 traces, custom_notices = custom_view(
-                    store, custom, tpf, lambda values: _normalised(values, normalise))
+                    store, custom, fid, lambda values: _normalised(values, normalise))
                 notices.extend(custom_notices)
             except DataError as exc:
                 notices.append(str(exc))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections import OrderedDict
 
 import numpy as np
 from dash import Input, Output, State, html, no_update
@@ -22,7 +21,6 @@ from .files import decode_upload
 
 log = logging.getLogger(__name__)
 _KIND = "lightcurves"
-_PARSED: OrderedDict = OrderedDict()  # (id, columns, system, file) -> (lc, time, registration)
 
 
 def _parse(store, custom: dict):
@@ -32,30 +30,31 @@ def _parse(store, custom: dict):
                            time_system=None if system in (None, "auto") else system)
 
 
-def custom_curve(store, custom: dict, tpf):
-    """The custom curve, its times in the TPF's system, and its registration onto the TPF."""
-    key = (custom["id"], repr(sorted((custom.get("columns") or {}).items())),
-           custom.get("time_system"), id(tpf))
-    if key in _PARSED:
-        _PARSED.move_to_end(key)
-        return _PARSED[key]
-    lc = _parse(store, custom)
-    time = to_mission_time(lc, tpf.time_system, tpf.bjd_reference)
-    by_cadence = lc.cadenceno is not None and not tpf.cadenceno_synthesised
-    registration = register_points(
-        time, tpf.time, cadence_days=tpf.cadence_days,
-        custom_cadenceno=lc.cadenceno if by_cadence else None,
-        tpf_cadenceno=tpf.cadenceno if by_cadence else None)
-    _PARSED[key] = (lc, time, registration)
-    while len(_PARSED) > 16:
-        _PARSED.popitem(last=False)
-    return lc, time, registration
+def custom_curve(store, custom: dict, fid: str):
+    """The custom curve, its times in the TPF's system, and its registration onto the TPF
+    ``fid``: computed once per (upload, column and time-system choices, TPF) in the store,
+    keyed by ids, so a registration can never be served for another file."""
+    columns = ",".join(f"{role}={name}" for role, name in sorted(
+        (custom.get("columns") or {}).items()))
+    key = f"custom:{custom['id']}:{columns}:{custom.get('time_system')}"
+
+    def compute(tpf):
+        lc = _parse(store, custom)
+        time = to_mission_time(lc, tpf.time_system, tpf.bjd_reference)
+        by_cadence = lc.cadenceno is not None and not tpf.cadenceno_synthesised
+        registration = register_points(
+            time, tpf.time, cadence_days=tpf.cadence_days,
+            custom_cadenceno=lc.cadenceno if by_cadence else None,
+            tpf_cadenceno=tpf.cadenceno if by_cadence else None)
+        return lc, time, registration
+    return store.derived(fid, key, compute, share=False)
 
 
-def custom_view(store, custom: dict, tpf, normalise=lambda values: values):
+def custom_view(store, custom: dict, fid: str, normalise=lambda values: values):
     """The custom curve's two traces and its notices ('n of m points matched', the time
     system assumed and why, the reader's notes), for the figure and the message area."""
-    lc, time, registration = custom_curve(store, custom, tpf)
+    tpf = store.get(fid)
+    lc, time, registration = custom_curve(store, custom, fid)
     cadence = tpf.cadence_days or float(np.nanmedian(np.diff(tpf.time)))
     traces = custom_traces(time, normalise(lc.flux), registration.frames, name=lc.name,
                            time_system=tpf.time_system, max_gap_days=1.5 * cadence)

@@ -28,6 +28,12 @@ from .tpf import TargetPixelFile, open_tpf
 _ID = re.compile(r"[0-9a-f]{20}")
 
 
+def _check_id(fid) -> None:
+    """Only ids of the store's own shape are looked up: nothing else reaches a path."""
+    if not isinstance(fid, str) or not _ID.fullmatch(fid):
+        raise DataError("That file reference is not valid; open the file again.")
+
+
 def file_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:20]
 
@@ -62,8 +68,7 @@ class TPFStore:
 
     def get(self, fid: str) -> TargetPixelFile:
         """The opened file for an id, reopening it from disk if this process has not got it."""
-        if not isinstance(fid, str) or not _ID.fullmatch(fid):
-            raise DataError("That file reference is not valid; open the file again.")
+        _check_id(fid)
         with self._lock:
             tpf = self._open.get(fid)
             if tpf is not None:
@@ -111,8 +116,7 @@ class TPFStore:
         return fid
 
     def get_blob(self, fid: str, kind: str) -> tuple[bytes, str]:
-        if not isinstance(fid, str) or not _ID.fullmatch(fid):
-            raise DataError("That file reference is not valid; upload the file again.")
+        _check_id(fid)
         path = self.directory.parent / kind / f"{fid}.bin"
         try:
             data = path.read_bytes()
