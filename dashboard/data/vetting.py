@@ -138,27 +138,6 @@ def quality_hidden(tpf: TargetPixelFile, choice) -> np.ndarray:
     return tpf.flags.flagged(tpf.quality, choice)
 
 
-def next_unmasked(frame: int, step: int, hidden: np.ndarray) -> int:
-    """The frame ``step`` visible cadences away from ``frame``, skipping hidden ones.
-
-    ``hidden`` is one bool per cadence (all False for no mask: it also gives the file's length
-    for clamping). A step past the last visible cadence stops on it; with nothing visible that
-    way the same frame comes back. ``frame`` itself may be hidden (the user can be parked on one).
-    """
-    frame, step = int(frame), int(step)
-    visible = np.flatnonzero(~np.asarray(hidden, dtype=bool))
-    if step > 0:
-        start = np.searchsorted(visible, frame, side="right")  # first visible after frame
-        return frame if start >= visible.size else int(visible[min(start + step - 1,
-                                                                     visible.size - 1)])
-    if step < 0:
-        start = np.searchsorted(visible, frame, side="left") - 1  # last visible before frame
-        return frame if start < 0 else int(visible[max(start + step + 1, 0)])
-    return frame
-
-
-# -- difference image ----------------------------------------------------------------------------
-
 def _empty_frames(tpf: TargetPixelFile) -> np.ndarray:
     empty = _EMPTY_FRAMES.get(tpf)
     if empty is None:

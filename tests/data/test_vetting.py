@@ -19,7 +19,6 @@ from dashboard.data.vetting import (
     background_curve,
     centroids,
     difference_image,
-    next_unmasked,
     pixel_lightcurves,
     quality_hidden,
 )
@@ -260,26 +259,6 @@ def test_quality_none_on_real_tess_file(shared_file):
     tpf = open_tpf(shared_file(TESS_SIRIUS))
     assert not quality_hidden(tpf, "hardest").any()
 
-
-def test_next_unmasked_skips_hidden_cadences():
-    hidden = np.zeros(30, dtype=bool)
-    hidden[[3, 4, 5, 12, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]] = True
-    assert next_unmasked(2, 1, hidden) == 6
-    assert next_unmasked(6, -1, hidden) == 2
-    assert next_unmasked(4, 1, hidden) == 6  # parked on a hidden frame
-    assert next_unmasked(4, -1, hidden) == 2
-    assert next_unmasked(0, 10, hidden) == 14  # ten visible cadences: 1 2 6 7 8 9 10 11 13 14
-    assert next_unmasked(19, 1, hidden) == 19  # nothing visible after 19
-    assert next_unmasked(15, 10, hidden) == 19  # clamps at the last visible cadence
-    assert next_unmasked(0, -1, hidden) == 0
-    assert next_unmasked(8, -10, hidden) == 0
-    assert next_unmasked(7, 0, hidden) == 7
-    assert next_unmasked(28, 1, np.zeros(30, dtype=bool)) == 29
-    assert next_unmasked(29, 1, np.zeros(30, dtype=bool)) == 29
-    assert next_unmasked(5, 1, np.ones(30, dtype=bool)) == 5
-
-
-# -- difference images ---------------------------------------------------------------------------
 
 def test_difference_image_is_frame_minus_median_of_visible_neighbours(synthetic):
     written, tpf = synthetic
