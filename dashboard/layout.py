@@ -66,6 +66,7 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
         dcc.Store(id="custom", data=custom or {}),
         # Runs [first, last] of the frames the quality mask hides, for skipping in the browser.
         dcc.Store(id="hidden", data=view["hidden"]),
+        dcc.Store(id="grid-file", data=None),  # file id of the per-pixel grid on the page
         html.Div(id="client-state", hidden=True),  # output of browser-only callbacks
         html.Header(className="header", children=[
             html.Div(className="brand", children=["Is that blip real?"]),

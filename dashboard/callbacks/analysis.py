@@ -14,7 +14,12 @@ from dash.exceptions import PreventUpdate
 
 from ..data import DataError
 from ..data.vetting import centroids, pixel_lightcurves
-from ..figures.diagnostics import aperture_shapes, diagnostics_figure, pixel_grid_figure
+from ..figures.diagnostics import (
+    aperture_shapes,
+    diagnostics_figure,
+    grid_highlight_patch,
+    pixel_grid_figure,
+)
 from ..figures.lightcurve import curve_patch, custom_patch
 from ..figures.pixels import frame_meta, outline_patch
 from . import view_state
@@ -55,6 +60,7 @@ def register(app, store, settings) -> None:
         Output("diagnostics-wrap", "hidden"),
         Output("pixel-grid", "figure"),
         Output("pixel-grid-wrap", "hidden"),
+        Output("grid-file", "data"),
         Output("hidden", "data"),
         Output("readout-note-3", "children"),
         Output("analysis-notes", "children"),
@@ -68,10 +74,11 @@ def register(app, store, settings) -> None:
         Input("normalise", "value"),
         State("session", "data"),
         State("cadence", "value"),
+        State("grid-file", "data"),
         prevent_initial_call=True,
     )
     def reextract(stored_aperture, mode, preset, bits, display, chosen, custom, normalise,
-                  session, frame):
+                  session, frame, grid_file):
         try:
             fid = session["file"]
             tpf = store.get(fid)
@@ -114,18 +121,24 @@ def register(app, store, settings) -> None:
                            "background curve.")
         diagnostics = (diagnostics_figure(tpf.time, panels, time_system=tpf.time_system,
                                           revision=fid) if panels else no_update)
-        grid, grid_hidden = no_update, True
+        grid, grid_hidden, built_for = no_update, True, no_update
         if "pixels" in chosen:
             grid_curves = store.derived(fid, "pixel-curves", pixel_lightcurves, share=False)
-            grid = pixel_grid_figure(grid_curves, target_mask=masks.target, column=tpf.column,
-                                     row=tpf.row, background_mask=masks.background,
-                                     revision=fid)
             grid_hidden = False
+            if grid_file == fid:
+                # The grid on the page is this file's: an aperture change only moves the
+                # highlighted cells (a few KB), not the whole grid (~700 KB for 50x50).
+                grid = grid_highlight_patch(grid_curves, masks.target, masks.background)
+            else:
+                grid = pixel_grid_figure(grid_curves, target_mask=masks.target,
+                                         column=tpf.column, row=tpf.row,
+                                         background_mask=masks.background, revision=fid)
+                built_for = fid
             if grid_curves.limited:
                 rows, columns = grid_curves.shape
                 notices.append(f"The stamp is {tpf.shape[0]}×{tpf.shape[1]} pixels: the "
                                f"per-pixel grid shows the {rows}×{columns} around the aperture.")
         message = [html.Div(text, className="notice") for text in notices]
-        return (curves, pixels, diagnostics, not panels, grid, grid_hidden,
+        return (curves, pixels, diagnostics, not panels, grid, grid_hidden, built_for,
                 view_state.runs(masked), view_state.describe(masks, mode, tpf), message)
 

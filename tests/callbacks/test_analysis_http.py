@@ -225,3 +225,22 @@ def test_pipeline_aperture_by_default_and_an_empty_one(demo_server, dependencies
                    "aperture")
     assert np.isnan(trace0(body)).all()
     assert "background aperture is empty" in str(body["analysis-notes"]["children"])
+
+
+def test_an_aperture_change_sends_the_pixel_grid_only_once(demo_server, dependencies, layout):
+    """With the per-pixel grid shown, the first re-extraction builds it for the file; later
+    aperture changes send only its highlighted cells (one per aperture pixel), not the grid."""
+    session = next(c["props"]["data"] for c in walk(layout) if c["props"].get("id") == "session")
+    mask = only((7, 7), (8, 7), (7, 8))
+    first = extract(demo_server, dependencies, layout, {"target": encode_mask(mask)}, "none",
+                    **{"diagnostic-panels.value": ["pixels"], "grid-file.data": None})
+    assert first["grid-file"]["data"] == session["file"]
+    assert first["pixel-grid"]["figure"]["data"], "the first time, the whole grid"
+
+    again = extract(demo_server, dependencies, layout, {"target": encode_mask(mask)}, "none",
+                    **{"diagnostic-panels.value": ["pixels"],
+                       "grid-file.data": session["file"]})
+    assert "grid-file" not in again  # unchanged: the grid on the page is still this file's
+    ops = patch_assignments(again["pixel-grid"]["figure"])
+    assert set(ops) == {("layout", "shapes")}
+    assert len(ops[("layout", "shapes")]) == mask.sum()
