@@ -44,6 +44,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic  # noqa: E402  (bench/synthetic.py)
+from dash_client import (  # noqa: E402  (bench/dash_client.py)
+    Callback,
+    find_callback,
+    layout_props,
+    split_output,
+)
 
 KEPLER10 = ROOT.parent / "shared" / "data" / "kplr011904151-2010009091648_lpd-targ.fits"
 DEFAULT_DATA = Path(tempfile.gettempdir()) / "tpf-dashboard-bench"
@@ -129,70 +135,8 @@ class InProcessServer:
         self.httpd.server_close()
 
 
-# -- payloads ----------------------------------------------------------------------------------
-def _split_output(output: str):
-    """The ``outputs`` entry the renderer sends for a callback's ``output`` string."""
-    if output.startswith("..") and output.endswith(".."):
-        parts = output[2:-2].split("...")
-        return [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True))
-                for p in parts]
-    ident, prop = output.rsplit(".", 1)
-    return {"id": ident, "property": prop}
-
-
-def _layout_props(layout) -> dict[str, dict]:
-    """{component id: props} for every component with a string id in a /_dash-layout tree."""
-    found: dict[str, dict] = {}
-
-    def walk(node):
-        if isinstance(node, list):
-            for child in node:
-                walk(child)
-        elif isinstance(node, dict):
-            props = node.get("props")
-            if isinstance(props, dict):
-                if isinstance(props.get("id"), str):
-                    found[props["id"]] = props
-                for value in props.values():
-                    walk(value)
-    walk(layout)
-    return found
-
-
-class Callback:
-    """One callback's request template, filled in like dash-renderer fills it."""
-
-    def __init__(self, spec: dict, props: dict[str, dict]):
-        self.output = spec["output"]
-        self.outputs = _split_output(self.output)
-        self.inputs = spec["inputs"]
-        self.state = spec.get("state", [])
-        self.props = props
-
-    def payload(self, **values) -> bytes:
-        """``values`` maps 'id.property' of inputs to send instead of the layout's values."""
-        def filled(deps):
-            return [{"id": d["id"], "property": d["property"],
-                     "value": values.get(f"{d['id']}.{d['property']}",
-                                         self.props.get(d["id"], {}).get(d["property"]))}
-                    for d in deps]
-        changed = [k for k in values if any(f"{d['id']}.{d['property']}" == k
-                                              for d in self.inputs)]
-        body = {"output": self.output, "outputs": self.outputs, "inputs": filled(self.inputs),
-                "changedPropIds": changed, "parsedChangedPropsIds": changed}
-        if self.state:
-            body["state"] = filled(self.state)
-        return json.dumps(body).encode()
-
-
-def find_callback(deps: list[dict], input_key: str, output_part: str | None = None) -> dict:
-    for spec in deps:
-        keys = [f"{d['id']}.{d['property']}" for d in spec["inputs"]]
-        if keys and keys[0] == input_key and (output_part is None
-                                              or output_part in spec["output"]):
-            return spec
-    raise SystemExit(f"no callback with input {input_key} and output {output_part} in "
-                     "/_dash-dependencies: has the layout changed?")
+# -- payloads (bench/dash_client.py) -------------------------------------------------------
+_split_output, _layout_props = split_output, layout_props  # the names this file used
 
 
 # -- measuring ---------------------------------------------------------------------------------
