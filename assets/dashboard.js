@@ -10,15 +10,21 @@
   // A playback tick waits this long at most for the previous frame to be painted.
   const PLAYBACK_PATIENCE_MS = 1000;
 
-  /* The frame the heatmap is showing (the server tags each frame patch with it). */
+  /* The frame on screen: painted by assets/frames.js, or Plotly's own (its trace meta). */
   function shownFrame() {
+    if (window.tpfFrames) return window.tpfFrames.shown();
     const gd = graphDiv("pixels");
     const meta = gd && gd.data && gd.data[0] ? gd.data[0].meta : undefined;
     return meta !== null && typeof meta === "object" ? meta.frame : meta;
   }
 
-  /* The readout of the frame the heatmap shows: its strings come with the frame (the trace's
-   * meta) and are written here once it is drawn, so the numbers never run ahead of the image. */
+  /* After Plotly redraws the heatmap: the painter puts its frame back on top. Until the painter
+   * has a frame (its first batch), the readout comes with Plotly's frame (the trace's meta). */
+  function afterPixelsPlot() {
+    if (window.tpfFrames) window.tpfFrames.repaint();
+    if (!window.tpfFrames || window.tpfFrames.painted() === null) showReadout();
+  }
+
   function showReadout() {
     const gd = graphDiv("pixels");
     const meta = gd && gd.data && gd.data[0] && gd.data[0].meta;
@@ -188,7 +194,7 @@
     const pixels = graphDiv("pixels");
     if (pixels && pixels.on && !pixels.__tpfReadout) {
       pixels.__tpfReadout = true;
-      pixels.on("plotly_afterplot", showReadout);
+      pixels.on("plotly_afterplot", afterPixelsPlot);
     }
     if ((!curve || !panels || !(pixels && pixels.__tpfReadout)) && watchTries++ < 100) {
       setTimeout(watchGraph, 100);
@@ -235,6 +241,7 @@
       if (!handle) return;
       state.frame = Number(handle.getAttribute("aria-valuenow")) || 0;
       state.max = Number(handle.getAttribute("aria-valuemax")) || 0;
+      if (window.tpfFrames) window.tpfFrames.show(state.frame);
       watchTries = 0;
       watchGraph();
       placeCursor();
@@ -272,6 +279,7 @@
           }
           state.requestedAt = now;
           if (stepFrom(frame, 1, +1) === frame) {  // the end (of shown frames)
+            if (window.tpfFrames) window.tpfFrames.setPlaying(false);
             window.dash_clientside.set_props("player", { disabled: true });
             window.dash_clientside.set_props("play", { children: "▶ Play" });
             return window.dash_clientside.no_update;
@@ -287,6 +295,7 @@
       },
       togglePlay: function (clicks, disabled) {
         const playing = disabled;  // it was paused, so now it plays
+        if (window.tpfFrames) window.tpfFrames.setPlaying(playing);
         if (playing && state.frame >= state.max) {
           window.dash_clientside.set_props("cadence", { value: 0 });
         }
@@ -317,6 +326,10 @@
         state.skip = Array.isArray(skip) && skip.indexOf("skip") >= 0;
         return window.dash_clientside.no_update;
       },
+      frameSource: function (source) {
+        if (window.tpfFrames) window.tpfFrames.setSource(source);
+        return window.dash_clientside.no_update;
+      },
       rate: function (fps) {
         return Math.round(1000 / (fps || 10));
       },
@@ -333,29 +346,6 @@
     const tag = target.tagName.toLowerCase();
     return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
   }
-
-  /* Uploads over the size cap are refused here, before the browser reads or sends the file
-   * (the server refuses oversized requests too, but could not name the file). */
-  function refuseOversized(event) {
-    const guard = event.target && event.target.closest && event.target.closest("[data-max-bytes]");
-    if (!guard) return;
-    const files = (event.dataTransfer && event.dataTransfer.files) || event.target.files;
-    const limit = Number(guard.dataset.maxBytes);
-    const big = files && Array.prototype.find.call(files, function (f) { return f.size > limit; });
-    if (!big) return;
-    event.preventDefault();
-    event.stopImmediatePropagation();
-    if (event.target.value !== undefined && event.target.type === "file") event.target.value = "";
-    const mb = function (n) { return (n / 1048576).toLocaleString(undefined, { maximumFractionDigits: 1 }); };
-    window.dash_clientside.set_props("message", { children: {
-      type: "Div", namespace: "dash_html_components",
-      props: { className: "error", children: big.name + " is " + mb(big.size) +
-        " MB, over the upload limit of " + mb(limit) + " MB. Run the dashboard locally with " +
-        "`python -m dashboard FILE` to open larger files." } } });
-  }
-  document.addEventListener("change", refuseOversized, true);
-  document.addEventListener("drop", refuseOversized, true);
-
   /* Keys anywhere on the page. Capture phase, and the event stops here, so a focused slider
    * handle does not also move by itself (which would step twice). */
   document.addEventListener("keydown", function (event) {
@@ -382,6 +372,9 @@
     if (frame !== null) {
       setFrame(frame);
       state.frame = clamp(frame);  // so fast repeats accumulate before the callback echoes back
+      // Paint now rather than when the slider echoes the value back a frame or two later.
+      if (window.tpfFrames) window.tpfFrames.show(state.frame);
+      placeCursor();
     }
   }, true);
 })();

@@ -67,7 +67,12 @@ def page(file_id: str, upload_limit_mb: float, view: dict, readout: tuple[str, .
         # Runs [first, last] of the frames the quality mask hides, for skipping in the browser.
         dcc.Store(id="hidden", data=view["hidden"]),
         dcc.Store(id="grid-file", data=None),  # file id of the per-pixel grid on the page
+        # Where the browser fetches batches of frames and how it colours them
+        # (callbacks/frame_source.py), and the frame it asks Plotly's heatmap to catch up to.
+        dcc.Store(id="frame-source", data=view.get("frame_source")),
+        dcc.Store(id="frame-sync", data=None),
         html.Div(id="client-state", hidden=True),  # output of browser-only callbacks
+        html.Div(id="painter", hidden=True),  # output of the frame painter's source callback
         html.Header(className="header", children=[
             html.Div(className="brand", children=["Is that blip real?"]),
             html.Div(id="header", className="target", children=view["header"]),

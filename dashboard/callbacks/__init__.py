@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import analysis, aperture, archive, custom, files, frames, navigation, share
+from . import analysis, aperture, archive, custom, files, frame_source, frames, navigation, share
 
 
 def register(app, store, settings) -> None:
@@ -11,6 +11,7 @@ def register(app, store, settings) -> None:
     aperture.register(app, store)
     analysis.register(app, store, settings)
     frames.register(app, store)
+    frame_source.register(app, store)
     navigation.register(app)
     archive.register(app, store, settings)
     share.register(app, store, settings)

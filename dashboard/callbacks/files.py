@@ -13,6 +13,7 @@ from ..data import DataError
 from ..figures.lightcurve import lightcurve_figure
 from ..figures.pixels import pixel_figure
 from ..layout_tools import DEFAULT_QUALITY
+from .frame_source import frame_source
 from .view_state import runs
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def file_view(store, fid: str, percentiles, scale) -> dict:
                           scale=scale, revision=fid)
     bits = [{"label": f"{bit}: {name}", "value": bit} for bit, name in tpf.flags.names.items()]
     return {"lightcurve": curve, "pixels": pixels, "header": header(tpf),
+            "frame_source": frame_source(store, fid, percentiles=percentiles, scale=scale),
             "max": tpf.n_cadences - 1, "quality_bits": bits, "hidden": runs(masked),
             "notes": [html.Div(text, className="notice") for text in notices(tpf)]}
 

@@ -1,4 +1,4 @@
-"""Per-cadence updates: the heatmap's pixels and the readout, sent as small Patches."""
+"""The heatmap's pixels and the readout of a cadence, sent as small Patches."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from ..figures.pixels import frame_patch, stretch_patch
 from . import view_state
 
 
-def readout(tpf, frame: int, flux: np.ndarray | None = None) -> tuple[str, ...]:
+def readout(tpf, frame: int, flux: np.ndarray | None = None, utc: str | None = None
+            ) -> tuple[str, ...]:
     """The current cadence in words: number, mission time, UTC, flux and quality names.
 
     Returned as the strings of the readout's fixed fields, plus the quality field's class, so
     a step carries a few hundred bytes of text rather than a component tree. ``flux`` is the
-    view's light curve (default: the pipeline aperture's).
+    view's light curve (default: the pipeline aperture's); ``utc`` the cadence's UTC when the
+    caller has converted a batch of them at once (TargetPixelFile.utc_many).
     """
     time = tpf.time[frame]
     value = (tpf.pipeline_lightcurve if flux is None else flux)[frame]
@@ -25,7 +27,7 @@ def readout(tpf, frame: int, flux: np.ndarray | None = None) -> tuple[str, ...]:
     return (
         f"{tpf.cadenceno[frame]}",
         f"{time:.5f} {tpf.time_system}" if np.isfinite(time) else "no time",
-        tpf.utc(frame) or "—",
+        (tpf.utc(frame) if utc is None else utc) or "—",
         f"{value:,.1f} e⁻/s" if np.isfinite(value) else "no data",
         ", ".join(names) if names else "no flags",
         f"frame {frame + 1} of {tpf.n_cadences}",
@@ -34,17 +36,17 @@ def readout(tpf, frame: int, flux: np.ndarray | None = None) -> tuple[str, ...]:
     )
 
 
-
-
 def register(app, store) -> None:
-    # One output: the readout's strings ride in the frame patch (trace meta) and the browser
-    # writes them into the readout's fixed fields when that frame is drawn (assets/dashboard.js),
-    # so text and image change together and Dash handles one prop per step instead of nine.
+    # The browser paints each step itself from prefetched batches (frame_source.py); this
+    # brings Plotly's heatmap (hover values, exports) to the frame on screen once stepping
+    # pauses: the browser then writes that frame into ``frame-sync``. One output: the readout's
+    # strings ride in the trace's meta.
     @app.callback(
         Output("pixels", "figure", allow_duplicate=True),
-        Input("cadence", "value"),
+        Input("frame-sync", "data"),
         Input("image-mode", "value"),
         Input("difference-n", "value"),
+        State("cadence", "value"),
         State("session", "data"),
         State("aperture", "data"),
         State("background", "value"),
@@ -54,14 +56,17 @@ def register(app, store) -> None:
         State("scale", "value"),
         prevent_initial_call=True,
     )
-    def show_cadence(frame, mode, n, session, stored_aperture, background, preset, bits,
+    def show_cadence(sync, mode, n, cadence, session, stored_aperture, background, preset, bits,
                      percentiles, scale):
         try:
             fid = session["file"]
             tpf = store.get(fid)
         except (DataError, TypeError, KeyError):
             return no_update
-        frame = int(np.clip(frame or 0, 0, tpf.n_cadences - 1))
+        frame = sync.get("frame") if ctx.triggered_id == "frame-sync" and sync else cadence
+        if not isinstance(frame, (int, float)):
+            return no_update
+        frame = int(np.clip(frame, 0, tpf.n_cadences - 1))
         masks = view_state.aperture(tpf, stored_aperture)
         try:
             flux = view_state.curve(store, fid, masks, background)

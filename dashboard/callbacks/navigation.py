@@ -1,7 +1,7 @@
 """Moving between cadences happens in the browser: no server round trip to pick a frame.
 
-The functions live in assets/dashboard.js (namespace ``tpf``). Only the chosen frame's pixels
-and readout then come from the server (frames.show_cadence).
+The functions live in assets/dashboard.js (namespace ``tpf``); the browser paints the chosen
+frame from batches it fetches ahead (assets/frames.js, callbacks/frame_source.py).
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ def register(app) -> None:
         Output("client-state", "title"),
         Input("hidden", "data"),
         Input("skip-masked", "value"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("tpf", "frameSource"),
+        Output("painter", "title"),
+        Input("frame-source", "data"),
     )
     app.clientside_callback(
         ClientsideFunction("tpf", "rate"),

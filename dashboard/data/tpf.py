@@ -139,6 +139,19 @@ class TargetPixelFile:
             return ""
         return _utc_string(float(time) + self.bjd_reference)
 
+    def utc_many(self, start: int, stop: int) -> list[str]:
+        """UTC calendar times of cadences ``start`` to ``stop`` (exclusive), in one astropy
+        conversion: the per-frame cost of a batch of frames (~40 µs) instead of ~1 ms each."""
+        times = self.time[start:stop]
+        finite = np.isfinite(times)
+        out = [""] * len(times)
+        if finite.any():
+            jd = Time(times[finite] + self.bjd_reference, format="jd", scale="tdb")
+            for index, text in zip(np.flatnonzero(finite),
+                                   jd.utc.strftime("%Y-%m-%d %H:%M:%S"), strict=True):
+                out[index] = str(text)
+        return out
+
     @cached_property
     def _sorted_sample(self) -> np.ndarray:
         values = self.flux[np.isfinite(self.flux)]

@@ -132,13 +132,14 @@ def test_health_is_json(demo_server, layout):
 # --- the step ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("frame", [0, TRUTH["cosmic_ray"]["frame"], 1999])
-def test_step_sends_the_frame_as_a_patch(demo_server, dependencies, layout, demo, frame):
-    step = find_callback(dependencies, "cadence.value", "pixels.figure")
+def test_sync_sends_the_frame_as_a_patch(demo_server, dependencies, layout, demo, frame):
+    """When stepping pauses, the browser asks for Plotly's heatmap to catch up (frame-sync)."""
+    step = find_callback(dependencies, "frame-sync.data", "pixels.figure")
     assert "session.data" in names(step["state"])
     # One output per step: the readout's strings travel with the frame (trace meta).
     assert [n.split("@")[0] for n in names(split_outputs(step["output"]))] == ["pixels.figure"]
 
-    response = call(demo_server, step, layout, {"cadence.value": frame})
+    response = call(demo_server, step, layout, {"frame-sync.data": {"frame": frame, "request": 1}})
     assert response.status_code == 200, response.text[:500]
     body = response.json()["response"]
 
@@ -162,17 +163,17 @@ def test_step_sends_the_frame_as_a_patch(demo_server, dependencies, layout, demo
     assert len(response.content) < 8_000, len(response.content)
 
 
-def test_step_clamps_an_out_of_range_frame(demo_server, dependencies, layout, demo):
-    step = find_callback(dependencies, "cadence.value", "pixels.figure")
-    response = call(demo_server, step, layout, {"cadence.value": 10**6})
+def test_sync_clamps_an_out_of_range_frame(demo_server, dependencies, layout, demo):
+    step = find_callback(dependencies, "frame-sync.data", "pixels.figure")
+    response = call(demo_server, step, layout, {"frame-sync.data": {"frame": 10**6}})
     assert response.status_code == 200
     ops = patch_assignments(response.json()["response"]["pixels"]["figure"])
     assert np.array_equal(decode_typed_array(ops[("data", 0, "z")]), demo.flux[-1])
 
 
-def test_step_with_a_stale_file_reference_is_not_a_500(demo_server, dependencies, layout):
-    step = find_callback(dependencies, "cadence.value", "pixels.figure")
-    response = call(demo_server, step, layout, {"cadence.value": 3},
+def test_sync_with_a_stale_file_reference_is_not_a_500(demo_server, dependencies, layout):
+    step = find_callback(dependencies, "frame-sync.data", "pixels.figure")
+    response = call(demo_server, step, layout, {"frame-sync.data": {"frame": 3}},
                     {"session.data": {"file": "0" * 20}})
     assert response.status_code in (200, 204), response.text[:500]
 
