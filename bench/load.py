@@ -864,12 +864,14 @@ def print_report(result: dict, args, setup: dict) -> None:
         started = f"idle {idle[m['pid']]:.1f} MB, " if m["pid"] in idle else ""
         print(f"  pid {m['pid']}: {started}{was}; CPU {cpu:.0f}% of a core")
     if result["searches"]:
-        seconds = [s["seconds"] for s in result["searches"]]
+        done = [s for s in result["searches"] if s["outcome"] != "stopped"]
         outcomes: dict = {}
         for s in result["searches"]:
             outcomes[s["outcome"]] = outcomes.get(s["outcome"], 0) + 1
+        median = np.median([s["seconds"] for s in done]) if done else float("nan")
         print(f"\narchive searches ({args.archive}, {args.archive_delay:g} s per MAST answer): "
-              f"{len(seconds)} finished, median {np.median(seconds):.1f} s each")
+              f"{len(done)} finished, median {median:.1f} s each ('stopped' = cut off by the "
+              "end of the run)")
         for outcome, n in sorted(outcomes.items(), key=lambda kv: -kv[1]):
             print(f"  {n} x {outcome[:150]}")
     if args.soak or len(result["samples"]) > 3:
@@ -890,10 +892,11 @@ def drift(samples: list[dict]) -> dict:
 def print_samples(samples: list[dict]) -> None:
     pids = sorted({m["pid"] for s in samples for m in s["workers"]})
     print("\nworker RSS over the run (MB):")
-    print(f"{'t s':>7} " + " ".join(f"{'pid ' + str(p):>12}" for p in pids))
+    print(f"{'phase':16} {'t s':>7} " + " ".join(f"{'pid ' + str(p):>12}" for p in pids))
     for s in samples:
         row = {m["pid"]: m["rss_mb"] for m in s["workers"]}
-        print(f"{s['t']:7.1f} " + " ".join(f"{row.get(p, float('nan')):12.1f}" for p in pids))
+        print(f"{s['phase']:16} {s['t']:7.1f} "
+              + " ".join(f"{row.get(p, float('nan')):12.1f}" for p in pids))
     for pid, d in drift(samples).items():
         print(f"  pid {pid}: {d['first_mb']:.1f} -> {d['last_mb']:.1f} MB, drift "
               f"{d['drift_percent']:+.1f}% (max {d['max_mb']:.1f} MB)")
