@@ -7,23 +7,34 @@ received; each process keeps the most recently used files opened in memory (an L
 ``max_open`` entries). Nothing a user typed or uploaded ever becomes part of a path: only ids
 that match the id pattern are looked up.
 
+The first process to open a file also writes its arrays as native-endian ``.npy`` files (see
+:mod:`.arrays`); every process then opens it from those, the pixel cubes memory-mapped, so the
+workers of one host share one copy of each cube through the page cache and none decodes the
+FITS again.
+
 Small derived results (light curves, stretch levels) can be shared between workers through an
 optional ``shared`` cache with ``get``/``set`` (a flask-caching ``Cache`` or a cachelib backend).
+It is wrapped in a :class:`FailSoftCache`: if its server (Redis) goes away, lookups are misses,
+logged once, and results are computed from the files in this process.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
-import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from . import arrays
 from .errors import DataError
+from .shared_cache import FailSoftCache
 from .tpf import TargetPixelFile, open_tpf
+
+log = logging.getLogger(__name__)
 
 _ID = re.compile(r"[0-9a-f]{20}")
 
@@ -45,35 +56,55 @@ class TPFStore:
         self.namespace = namespace  # include the code version: derived results change with it
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_open = max_open
+        if shared is not None and not isinstance(shared, FailSoftCache):
+            shared = FailSoftCache(shared)
         self.shared = shared
         self._open: OrderedDict[str, TargetPixelFile] = OrderedDict()
         self._derived: OrderedDict[str, object] = OrderedDict()  # per process, in front of shared
         self._lock = threading.Lock()
+        # Threads opening the same id wait for each other instead of decoding it twice.
+        self._id_locks = [threading.Lock() for _ in range(16)]
 
     def add(self, data: bytes, filename: str) -> str:
-        """Open ``data`` (raising DataError if it is not a TPF), keep it, and return its id."""
+        """Open ``data`` (raising DataError if it is not a TPF), keep it, and return its id.
+
+        The same bytes added at once by several threads or processes make one entry: the id
+        is the content's, and every file is renamed into place whole."""
         fid = file_id(data)
-        with self._lock:
-            if fid in self._open:
-                self._open.move_to_end(fid)
+        if self._opened(fid) is not None:
+            return fid
+        with self._id_lock(fid):
+            if self._opened(fid) is not None:
                 return fid
-        tpf = open_tpf(data, filename=filename)
-        path = self._path(fid)
-        if not path.exists():
-            _write_atomically(path, data)
-            _write_atomically(path.with_suffix(".json"),
-                              json.dumps({"filename": filename}).encode())
-        self._remember(fid, tpf)
+            tpf = arrays.load(self.directory, fid, self.namespace, filename)
+            if tpf is None:
+                decoded = open_tpf(data, filename=filename)
+                path = self._path(fid)
+                if not path.exists():
+                    _write_atomically(path, data)
+                    _write_atomically(path.with_suffix(".json"),
+                                      json.dumps({"filename": filename}).encode())
+                tpf = self._convert(fid, decoded)
+            self._remember(fid, tpf)
         return fid
 
     def get(self, fid: str) -> TargetPixelFile:
         """The opened file for an id, reopening it from disk if this process has not got it."""
         _check_id(fid)
-        with self._lock:
-            tpf = self._open.get(fid)
+        tpf = self._opened(fid)
+        if tpf is not None:
+            return tpf
+        with self._id_lock(fid):
+            tpf = self._opened(fid)
             if tpf is not None:
-                self._open.move_to_end(fid)
                 return tpf
+            tpf = arrays.load(self.directory, fid, self.namespace)
+            if tpf is None:
+                tpf = self._convert(fid, self._decode(fid))
+            self._remember(fid, tpf)
+        return tpf
+
+    def _decode(self, fid: str) -> TargetPixelFile:
         path = self._path(fid)
         if not path.exists():
             raise DataError("That file is no longer in the server's cache; open it again.")
@@ -81,9 +112,28 @@ class TPFStore:
             filename = json.loads(path.with_suffix(".json").read_text())["filename"]
         except (OSError, ValueError, KeyError):
             filename = "cached file"
-        tpf = open_tpf(path, filename=filename)
-        self._remember(fid, tpf)
-        return tpf
+        return open_tpf(path, filename=filename)
+
+    def _convert(self, fid: str, decoded: TargetPixelFile) -> TargetPixelFile:
+        """Write ``decoded``'s arrays for every process and return the memory-mapped copy (the
+        decoded one if the arrays cannot be written: it still works, in this process)."""
+        try:
+            arrays.save(self.directory, fid, decoded, self.namespace)
+        except OSError as exc:
+            log.warning("could not write the arrays of %s (%s); keeping it in memory", fid, exc)
+            return decoded
+        mapped = arrays.load(self.directory, fid, self.namespace, decoded.filename)
+        return decoded if mapped is None else mapped
+
+    def _opened(self, fid: str) -> TargetPixelFile | None:
+        with self._lock:
+            tpf = self._open.get(fid)
+            if tpf is not None:
+                self._open.move_to_end(fid)
+            return tpf
+
+    def _id_lock(self, fid: str) -> threading.Lock:
+        return self._id_locks[int(fid[:4], 16) % len(self._id_locks)]
 
     def derived(self, fid: str, name: str, compute, share: bool = True):
         """A result derived from file ``fid``, computed once per process and, with ``share``,
@@ -142,14 +192,7 @@ class TPFStore:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename: readers never see half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    arrays.write_atomically(path, lambda out: out.write(data))
 
 
 def default_cache_dir() -> Path:
