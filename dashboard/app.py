@@ -12,6 +12,9 @@ cache_dir            TPF_DASHBOARD_CACHE            files and derived results (d
 max_tpf_upload_mb    TPF_DASHBOARD_MAX_UPLOAD_MB    TPF upload size cap (default 200)
 max_lightcurve_…     TPF_DASHBOARD_MAX_LC_UPLOAD_MB light-curve upload size cap (default 50)
 max_open_files       TPF_DASHBOARD_MAX_OPEN         opened files held per process (default 8)
+redis_url            REDIS_URL                      Redis for the shared cache and Celery
+                                                    background jobs (default: none, see
+                                                    dashboard/caching.py)
 debug                (only from the CLI's --debug)  Dash dev tools; off by default
 ==================== ============================== =========================================
 """
@@ -22,11 +25,11 @@ import logging
 import os
 from pathlib import Path
 
-from dash import Dash, html, set_props
+from dash import Dash, ctx, html, no_update, set_props
 from flask import jsonify
-from flask_caching import Cache
 
 from . import __version__, callbacks
+from .caching import JobQueueUnavailable, log_to_stderr, shared_cache
 from .callbacks.custom import custom_view, lightcurve_blob
 from .callbacks.files import file_view
 from .callbacks.frames import readout
@@ -57,6 +60,7 @@ def settings_from(config: dict | None) -> dict:
             "max_lightcurve_upload_mb", env.get("TPF_DASHBOARD_MAX_LC_UPLOAD_MB", 50))),
         "max_open_files": int(config.get("max_open_files",
                                          env.get("TPF_DASHBOARD_MAX_OPEN", 8))),
+        "redis_url": config.get("redis_url", env.get("REDIS_URL")) or None,
         "debug": bool(config.get("debug", False)),
         "custom_lightcurve": config.get("custom_lightcurve"),  # a CustomLightCurve
     }
@@ -81,13 +85,8 @@ def create_app(config: dict | None = None) -> Dash:
     # decoded file is checked with a clear message in the upload callback.
     server.config["MAX_CONTENT_LENGTH"] = int(settings["max_tpf_upload_mb"] * 2**20 * 4 / 3
                                               + 2**20)
-    cache = Cache(server, config={
-        "CACHE_TYPE": "FileSystemCache",
-        "CACHE_DIR": str(settings["cache_dir"] / "derived"),
-        "CACHE_DEFAULT_TIMEOUT": 24 * 3600,
-        "CACHE_THRESHOLD": 2000,
-    })
-    store = TPFStore(settings["cache_dir"], max_open=settings["max_open_files"], shared=cache,
+    store = TPFStore(settings["cache_dir"], max_open=settings["max_open_files"],
+                     shared=shared_cache(server, settings),
                      namespace=f"tpf-dashboard-{__version__}")
 
     source = settings["source"]
@@ -143,7 +142,16 @@ def create_app(config: dict | None = None) -> Dash:
 
     @server.route("/health")
     def health():
-        return jsonify(status="ok", default_file=default_id)
+        return jsonify(status="ok", default_file=default_id, worker=os.getpid(),
+                       shared_cache="redis" if settings["redis_url"] else "files",
+                       shared_cache_available=store.shared.available)
+
+    @server.after_request
+    def worker_header(response):
+        """Which worker process answered (tests and load balancer logs of a multi-worker
+        deployment): a few bytes per response."""
+        response.headers["X-Worker-PID"] = str(os.getpid())
+        return response
 
     app.store = store
     app.default_file = default_id
@@ -151,12 +159,31 @@ def create_app(config: dict | None = None) -> Dash:
     return app
 
 
-def _show_error(error: Exception) -> None:
+def _show_error(error: Exception):
     """Any exception a callback did not expect: log it, tell the user, keep serving."""
+    if isinstance(error, JobQueueUnavailable):
+        # Refused before the job started (logged where it was refused). Dash drops set_props
+        # of a background callback's dispatch, so the message goes out as its status output.
+        return _status_outputs(str(error))
     log.exception("callback failed", exc_info=error)
     text = str(error) if isinstance(error, DataError) else (
         f"Something went wrong ({type(error).__name__}); the view was left as it was.")
     set_props("message", {"children": html.Div(text, className="error")})
+    return None
+
+
+_STATUS_OUTPUTS = ("archive-status", "movie-status", "message")
+
+
+def _status_outputs(text: str):
+    """The current callback's outputs: ``text`` in its status area, nothing else changed."""
+    specs = ctx.outputs_list
+    single = isinstance(specs, dict)
+    values = [html.Div(text, className="error")
+              if isinstance(spec, dict) and spec.get("id") in _STATUS_OUTPUTS
+              and spec.get("property") == "children" else no_update
+              for spec in ([specs] if single else specs)]
+    return values[0] if single else values
 
 
 _default_app: Dash | None = None
@@ -167,6 +194,7 @@ def __getattr__(name: str):
     global _default_app
     if name in ("server", "app"):
         if _default_app is None:
+            log_to_stderr()
             _default_app = create_app()
         return _default_app.server if name == "server" else _default_app
     raise AttributeError(name)

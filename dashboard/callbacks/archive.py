@@ -1,12 +1,14 @@
 """Archive search and download: Dash background callbacks over :class:`MastArchive`.
 
 Searches, downloads and TESScut cutouts run as background callbacks (``DiskcacheManager``, a
-cache folder under ``settings['cache_dir']/background``), each in a process of its own, so the
-page stays usable: the cadence keys, the slider and play keep working meanwhile. While one runs,
-the Search and Cut-out buttons are disabled, a progress bar and a Cancel button
-(``cancel-download``) appear, and the last status is hidden. A finished download is added to
-the store and opened the way an upload is, through the ``session`` store; every failure shows
-its :class:`DataError` message in ``archive-status`` and leaves the view as it was.
+cache folder under ``settings['cache_dir']/background``, each job in a process of its own; or,
+with ``REDIS_URL`` set, ``CeleryManager``, jobs in ``celery -A dashboard.worker`` processes on
+the same host: see :mod:`dashboard.caching`), so the page stays usable: the cadence keys, the
+slider and play keep working meanwhile. While one runs, the Search and Cut-out buttons are
+disabled, a progress bar and a Cancel button (``cancel-download``) appear, and the last status
+is hidden. A finished download is added to the store and opened the way an upload is, through
+the ``session`` store; every failure shows its :class:`DataError` message in ``archive-status``
+and leaves the view as it was.
 
 Where the archive is, and how long to wait for it, come from the environment (read here, so
 tests and mirrors can point the dashboard elsewhere):
@@ -32,9 +34,10 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 import requests
-from dash import ALL, DiskcacheManager, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
+from ..caching import background_manager
 from ..data.archive import MAST_SERVER, RESOLVER_URL, MastArchive
 from ..data.archive_products import ArchiveProduct
 from ..data.downloads import DownloadCache
@@ -113,8 +116,10 @@ def register(app, store, settings) -> None:
     import diskcache  # noqa: PLC0415 (only the server needs it)
 
     cache_dir = Path(settings["cache_dir"])
+    # The job state of the process-per-job manager, and in any case the record of partial
+    # downloads to remove when a job is cancelled (jobs run on this host either way).
     handle = diskcache.Cache(str(cache_dir / "background"))
-    manager = DiskcacheManager(handle)
+    manager = background_manager(settings, handle)
     busy = dict(
         background=True, manager=manager, interval=250,
         running=[(Output("search", "disabled"), True, False),

@@ -18,9 +18,10 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from dash import DiskcacheManager, Input, Output, State, html, no_update
+from dash import Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
 
+from ..caching import background_manager
 from ..data import DataError
 from ..data.export import CurveExport, aperture_flux_err, file_stem, lightcurve_csv, lightcurve_fits
 from ..data.masks import decode_mask
@@ -249,7 +250,9 @@ def register(app, store, settings) -> None:
 def _register_movie(app, store, settings) -> None:
     import diskcache  # noqa: PLC0415 (only the server needs it)
 
-    manager = DiskcacheManager(diskcache.Cache(str(Path(settings["cache_dir"]) / "movie-jobs")))
+    # A process per job on this host, or a Celery worker when REDIS_URL is set (caching.py).
+    manager = background_manager(
+        settings, diskcache.Cache(str(Path(settings["cache_dir"]) / "movie-jobs")))
 
     @app.callback(
         Output("download-movie", "data"),
