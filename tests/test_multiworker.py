@@ -1,0 +1,436 @@
+"""Many users at once: gunicorn with two workers sharing a real Redis and one cache directory.
+
+One deployment for the module (a ``redis-server`` on a free loopback port without persistence,
+the Procfile's ``web`` command with two workers, and its ``worker`` command: a Celery worker),
+driven over HTTP the way the browser drives it. Every response says which worker answered
+(``X-Worker-PID``); steps are sent two at a time until both workers have answered, and every
+frame and curve is checked against the file read with astropy here, not by dashboard code.
+
+The tests run in file order: the last two stop Redis and kill a worker.
+
+Needs Debian's ``redis-server`` (``bash .ci/run`` installs it) and the ``redis`` and ``celery``
+packages (the ``test`` extra). Missing, these tests fail under CI (``CI`` set) with the reason,
+and are skipped with the reason elsewhere.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+import requests
+from astropy.io import fits
+
+from dashboard.data.demo import demo_bytes
+from dashboard.data.masks import encode_mask
+
+from .callbacks.test_http import (
+    call,
+    data_url,
+    decode_typed_array,
+    default_session,
+    find_callback,
+    patch_assignments,
+    upload,
+    walk,
+)
+from .conftest import ROOT, free_port
+from .synthetic import tpf_bytes
+
+UPDATE = "/_dash-update-component"
+
+
+def _unavailable(reason: str):
+    """Under CI a missing service is a failure with its reason; elsewhere a skip."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must have it: .ci/run installs redis-server, and the test "
+                    "extra installs redis and celery)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _need_packages() -> None:
+    for module in ("redis", "celery"):
+        try:
+            __import__(module)
+        except ImportError:
+            _unavailable(f"the {module} package is not installed (pip install -e '.[test]')")
+
+
+def _redis_server() -> str:
+    found = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+    if found is None:
+        _unavailable("redis-server is not installed (Debian: apt-get install redis-server)")
+    _need_packages()
+    return found
+
+
+def _wait(what: str, ready, process: subprocess.Popen, log: Path, seconds: float = 45) -> None:
+    deadline = time.monotonic() + seconds
+    while not ready():
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited ({process.returncode}):\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start in {seconds} s:\n{log.read_text()}")
+        time.sleep(0.1)
+
+
+def _procfile(kind: str) -> str:
+    line = next(entry for entry in (ROOT / "Procfile").read_text().splitlines()
+                if entry.startswith(f"{kind}:"))
+    return line.split(":", 1)[1].strip()
+
+
+class Deployment:
+    """redis-server + the Procfile's web (2 workers) and worker commands, on loopback."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.redis_port, self.port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.logs: dict[str, Path] = {}
+        self.start_redis()
+        env = dict(os.environ, REDIS_URL=self.redis_url, TPF_DASHBOARD_CACHE=str(tmp / "cache"),
+                   PYTHONUNBUFFERED="1", WEB_CONCURRENCY="2", PORT=str(self.port))
+        env.pop("TPF_DASHBOARD_FILE", None)
+        web = (_procfile("web").replace("${WEB_CONCURRENCY:-2}", "2")
+               .replace("0.0.0.0:${PORT:-8050}", f"127.0.0.1:{self.port}"))
+        worker = (_procfile("worker").replace("${CELERY_CONCURRENCY:-2}", "1")
+                  + " --without-mingle --without-gossip --without-heartbeat")
+        self._start("web", [sys.executable, "-m", *shlex.split(web)], env)
+        self._start("worker", [sys.executable, "-m", *shlex.split(worker)], env)
+        _wait("gunicorn", self._healthy, self.processes["web"], self.logs["web"])
+        _wait("celery", lambda: " ready." in self.logs["worker"].read_text(),
+              self.processes["worker"], self.logs["worker"])
+        self.dependencies = requests.get(self.url + "/_dash-dependencies", timeout=30).json()
+        self.layout = requests.get(self.url + "/_dash-layout", timeout=30).json()
+
+    def start_redis(self) -> None:
+        command = [_redis_server(), "--port", str(self.redis_port), "--bind", "127.0.0.1",
+                   "--save", "", "--appendonly", "no", "--dir", str(self.tmp)]
+        self._start("redis", command, dict(os.environ))
+        _wait("redis-server", lambda: "Ready to accept connections" in self.output("redis"),
+              self.processes["redis"], self.logs["redis"], seconds=15)
+
+    def stop(self, name: str, grace: float = 15) -> None:
+        process = self.processes.pop(name, None)
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+    def output(self, name: str) -> str:
+        return self.logs[name].read_text()
+
+    def redis(self):
+        import redis
+
+        return redis.Redis.from_url(self.redis_url, socket_timeout=2)
+
+    def _start(self, name: str, command: list[str], env: dict) -> None:
+        self.logs[name] = self.tmp / f"{name}.log"
+        with open(self.logs[name], "ab") as log:
+            self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
+                                                    stderr=subprocess.STDOUT)
+
+    def _healthy(self) -> bool:
+        try:
+            return requests.get(self.url + "/health", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    _redis_server()
+    started = Deployment(tmp_path_factory.mktemp("multiworker"))
+    yield started
+    started.stop("worker", grace=2)  # its warm shutdown waits on a Redis that may be gone
+    started.stop("web")
+    started.stop("redis")
+
+
+# --- the reference: files read with astropy alone -------------------------------------------------
+
+def reference(data: bytes) -> dict:
+    """FLUX frames and the pipeline aperture (APERTURE bit 2) read with astropy alone."""
+    with fits.open(io.BytesIO(data)) as hdul:
+        table = next(h for h in hdul if h.name in ("TARGETTABLES", "PIXELS"))
+        flux = np.asarray(table.data["FLUX"], dtype=np.float32)
+        aperture = (np.asarray(hdul["APERTURE"].data) & 2) != 0
+    return {"flux": flux, "aperture": aperture}
+
+
+def aperture_sum(flux: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.nansum(flux[:, mask], axis=1, dtype=np.float64)
+
+
+def readout_flux(text: str) -> float:
+    return float(text.split()[0].replace(",", ""))
+
+
+# --- driving the deployment -----------------------------------------------------------------------
+
+def step_callback(dependencies) -> tuple[str, dict]:
+    """The server callback that brings the heatmap to a frame, with the input that triggers
+    it: the slider itself, or ``frame-sync`` where the browser paints steps from prefetched
+    batches and syncs Plotly's heatmap afterwards."""
+    for input_ in ("frame-sync.data", "cadence.value"):
+        try:
+            return input_, find_callback(dependencies, input_, "pixels.figure")
+        except AssertionError:
+            continue
+    raise AssertionError("no server callback draws a frame into pixels.figure")
+
+
+def step(deployment, fid: str, frame: int, aperture: dict | None = None) -> tuple[int, dict]:
+    """One cadence step through Dash: the answering worker's pid and the frame patch."""
+    input_, callback = step_callback(deployment.dependencies)
+    changed = {input_: {"frame": frame} if input_ == "frame-sync.data" else frame}
+    response = call(deployment, callback, deployment.layout, changed,
+                    {"cadence.value": frame, "session.data": {"file": fid},
+                     "aperture.data": aperture or {}})
+    assert response.status_code == 200, response.text[:500]
+    ops = patch_assignments(response.json()["response"]["pixels"]["figure"])
+    return int(response.headers["X-Worker-PID"]), ops
+
+
+def steps_on_both_workers(deployment, fid: str, frames, aperture: dict | None = None,
+                          most: int = 200) -> dict[int, list[tuple[int, dict]]]:
+    """Steps sent two at a time (so a busy worker leaves the next to the other) through
+    ``frames`` and round again, until both workers have answered: {pid: [(frame, ops)]}."""
+    frames = list(frames)
+    answered: dict[int, list[tuple[int, dict]]] = {}
+    with ThreadPoolExecutor(2) as pool:
+        for sent in range(0, most, 2):
+            batch = [frames[(sent + i) % len(frames)] for i in range(2)]
+            for frame, (pid, ops) in zip(batch, pool.map(
+                    lambda f: step(deployment, fid, f, aperture), batch), strict=True):
+                answered.setdefault(pid, []).append((frame, ops))
+            if len(answered) >= 2 and sent + 2 >= len(frames):
+                return answered
+    raise AssertionError(f"only workers {sorted(answered)} answered {most} steps")
+
+
+def check_frames(answered, ref: dict, mask: np.ndarray) -> None:
+    curve = aperture_sum(ref["flux"], mask)
+    for pid, results in answered.items():
+        for frame, ops in results:
+            z = decode_typed_array(ops[("data", 0, "z")])
+            assert np.array_equal(z, ref["flux"][frame], equal_nan=True), (pid, frame)
+            meta = ops[("data", 0, "meta")]
+            assert meta["frame"] == frame
+            assert readout_flux(meta["readout"][3]) == pytest.approx(curve[frame], abs=0.051)
+
+
+def from_both_workers(send, most: int = 40) -> dict[int, requests.Response]:
+    """``send()`` called two at a time until both workers have answered: {pid: response}."""
+    answered = {}
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(most // 2):
+            for response in pool.map(lambda _: send(), range(2)):
+                assert response.status_code == 200, response.text[:500]
+                answered[int(response.headers["X-Worker-PID"])] = response
+            if len(answered) >= 2:
+                return answered
+    raise AssertionError(f"only workers {sorted(answered)} answered")
+
+
+# --- item 1: configuration picks the cache ------------------------------------------------------
+
+def test_without_redis_url_files_and_local_processes(tmp_path, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    from dash import DiskcacheManager
+    from flask_caching.backends.filesystemcache import FileSystemCache
+
+    from dashboard.app import create_app
+
+    app = create_app({"cache_dir": tmp_path})
+    assert isinstance(app.store.shared.cache.cache, FileSystemCache)
+    managers = {type(cb.get("manager")) for cb in app.callback_map.values() if cb.get("manager")}
+    assert managers == {DiskcacheManager}
+
+
+def test_redis_url_picks_redis_and_celery(tmp_path, monkeypatch):
+    """REDIS_URL (no server needed to build the app): RedisCache for derived results, Celery
+    for every background callback, on one Celery app the worker module exposes."""
+    _need_packages()
+    from dash import CeleryManager
+    from flask_caching.backends.rediscache import RedisCache
+
+    from dashboard.app import create_app
+    from dashboard.caching import celery_app
+
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    monkeypatch.setenv("REDIS_URL", url)
+    app = create_app({"cache_dir": tmp_path})
+    assert app.settings["redis_url"] == url
+    assert isinstance(app.store.shared.cache.cache, RedisCache)
+    managers = [cb["manager"] for cb in app.callback_map.values() if cb.get("manager")]
+    assert len(managers) >= 4 and all(isinstance(m, CeleryManager) for m in managers)
+    assert {m.handle for m in managers} == {celery_app(url)}
+    # Nothing answers at that URL: a derived result is computed all the same.
+    fid = app.default_file
+    assert app.store.derived(fid, "n", lambda tpf: tpf.n_cadences) == 2000
+
+
+# --- item 2: correct under several workers --------------------------------------------------------
+
+def test_both_workers_give_identical_frames_and_curves(deployment):
+    """Steps of the demo answered by either worker are the file's own frames with the pipeline
+    aperture's flux; the light curve drawn by each worker is the same; derived results live in
+    Redis."""
+    health = requests.get(deployment.url + "/health", timeout=5).json()
+    assert health["shared_cache"] == "redis" and health["shared_cache_available"] is True
+    fid = default_session(deployment.layout)["file"]
+    ref = reference(demo_bytes())
+    answered = steps_on_both_workers(deployment, fid, range(0, 2000, 97))
+    assert len(answered) == 2
+    check_frames(answered, ref, ref["aperture"])
+
+    draw = find_callback(deployment.dependencies, "session.data", "header.children")
+    figures = from_both_workers(lambda: call(deployment, draw, deployment.layout,
+                                             {"session.data": {"file": fid}}))
+    curves = [r.json()["response"]["lightcurve"]["figure"] for r in figures.values()]
+    assert curves[0] == curves[1]
+    source = next((c["props"].get("data") for c in walk(deployment.layout)
+                   if c["props"].get("id") == "frame-source"), None)
+    if source:  # the browser's prefetched batches of frames: the same bytes from either worker
+        url = f"{deployment.url}/{source['url']}&start=40&count=8"
+        batches = from_both_workers(lambda: requests.get(url, timeout=30))
+        first, second = (r.content for r in batches.values())
+        assert first == second and len(first) > 8 * ref["flux"][0].nbytes
+    keys = [k.decode() for k in deployment.redis().keys("tpf-dashboard:*")]
+    assert any(f"{fid}:curve:" in k for k in keys), keys
+    assert any(f"{fid}:lightcurve-figure" in k for k in keys), keys
+
+
+def test_an_upload_and_an_aperture_on_one_worker_are_seen_by_the_other(deployment):
+    """A TPF uploaded to one worker is stepped through by both, with a custom aperture (kept
+    in the browser's store), and both give its frames and that aperture's flux."""
+    syn = tpf_bytes(n_cadences=60, shape=(9, 8), mission="TESS", seed=31)
+    response = upload(deployment, deployment.dependencies, deployment.layout,
+                      data_url(syn.data), "upload_tp.fits")
+    assert response.status_code == 200, response.text[:500]
+    fid = response.json()["response"]["session"]["data"]["file"]
+    uploaded_by = int(response.headers["X-Worker-PID"])
+
+    mask = np.zeros((9, 8), dtype=bool)
+    mask[2:6, 3:7] = True
+    answered = steps_on_both_workers(deployment, fid, range(60),
+                                     aperture={"target": encode_mask(mask)})
+    assert uploaded_by in answered and len(answered) == 2
+    check_frames(answered, reference(syn.data), mask)
+    # One entry on disk, whoever converted it: the bytes, the arrays, the manifest.
+    cached = Path(deployment.tmp / "cache" / "tpf")
+    assert len(list(cached.glob(f"{fid}.tpf.json"))) == 1
+    assert not list(cached.glob(".incoming-*"))
+
+
+def test_background_callbacks_run_on_celery(deployment):
+    """With REDIS_URL, an archive search runs as a Celery task: queued by one worker, its
+    result polled from whichever worker answers (the handles' signing secret is shared)."""
+    page = requests.get(deployment.url + "/", timeout=10).text
+    config = json.loads(re.search(r'<script id="_dash-config"[^>]*>(.*?)</script>', page,
+                                  re.S).group(1))
+    query = f"?endId={config['end_id']}"
+    search = find_callback(deployment.dependencies, "search.n_clicks", "archive-results.children")
+    response = _post(deployment, search, query, {"search.n_clicks": 1, "target.value": "  "})
+    handles = response.json()
+    assert {"cacheKey", "job"} <= set(handles), handles
+    query += f"&cacheKey={handles['cacheKey']}&job={handles['job']}"
+    pollers, deadline = set(), time.monotonic() + 30
+    while True:
+        response = _post(deployment, search, query, {"search.n_clicks": None})
+        pollers.add(response.headers["X-Worker-PID"])
+        body = response.json() if response.status_code == 200 else {}
+        if "response" in body:
+            break
+        assert time.monotonic() < deadline, f"no result: {response.status_code} {body}"
+        time.sleep(0.1)
+    assert "No target given" in json.dumps(body["response"]["archive-status"])
+    assert "background_callback_" in deployment.output("worker")
+    assert "succeeded" in deployment.output("worker")
+
+
+def _post(deployment, callback, query: str, changed: dict) -> requests.Response:
+    """What call() sends, posted with a background callback's query string."""
+    with mock.patch.object(requests, "post") as post:
+        call(deployment, callback, deployment.layout, changed)
+    payload = post.call_args.kwargs["json"]
+    return requests.post(deployment.url + UPDATE + query, json=payload, timeout=30)
+
+
+# --- item 4: faults survived ----------------------------------------------------------------------
+
+def test_redis_stopped_mid_run_steps_keep_working_and_it_is_logged(deployment):
+    """Redis stops: steps with an aperture neither worker has seen (its curve must be computed,
+    and Redis is asked first) still succeed on both workers with the right flux, /health says
+    the shared cache is unavailable, each worker logs the outage once, and an archive search
+    (a Celery job) is refused at once with a message instead of hanging."""
+    deployment.stop("redis")
+    fid = default_session(deployment.layout)["file"]
+    ref = reference(demo_bytes())
+    mask = ref["aperture"].copy()
+    mask[np.argwhere(~mask)[0][0], np.argwhere(~mask)[0][1]] = True  # one pixel more
+    answered = steps_on_both_workers(deployment, fid, range(3, 2000, 151),
+                                     aperture={"target": encode_mask(mask)})
+    check_frames(answered, ref, mask)
+
+    log = deployment.output("web")
+    outages = log.count("shared cache unavailable")
+    assert outages == len(answered), log[-3000:]
+    assert "ConnectionError" in log
+    states = {requests.get(deployment.url + "/health", timeout=5).json()[
+        "shared_cache_available"] for _ in range(6)}
+    assert states == {False}
+
+    # A background job cannot be queued: refused at once, and the page says why.
+    search = find_callback(deployment.dependencies, "search.n_clicks", "archive-results.children")
+    started = time.monotonic()
+    response = call(deployment, search, deployment.layout,
+                    {"search.n_clicks": 2, "target.value": "Kepler-10"})
+    assert time.monotonic() - started < 5
+    assert response.status_code == 200, response.text[:500]
+    assert "job queue does not answer" in json.dumps(response.json()["response"]["archive-status"])
+    assert "Traceback" not in deployment.output("web"), deployment.output("web")[-3000:]
+
+
+def test_a_killed_worker_the_next_request_succeeds(deployment):
+    """SIGKILL one worker: the next step is answered by the other, and gunicorn boots a
+    replacement that answers too."""
+    fid = default_session(deployment.layout)["file"]
+    ref = reference(demo_bytes())
+    victim, _ = step(deployment, fid, 5)
+    os.kill(victim, signal.SIGKILL)
+    pid, ops = step(deployment, fid, 6)
+    assert pid != victim
+    assert np.array_equal(decode_typed_array(ops[("data", 0, "z")]), ref["flux"][6],
+                          equal_nan=True)
+    deadline = time.monotonic() + 20
+    while True:
+        pids = {step(deployment, fid, frame)[0] for frame in (7, 8, 9, 10)}
+        if pids - {pid, victim}:
+            break
+        assert time.monotonic() < deadline, "no replacement worker answered"
+    assert victim not in pids
+    assert "Booting worker" in deployment.output("web")
