@@ -737,9 +737,10 @@ async def drive(load: Load, args, master: int | None) -> dict:
         next_sample = phase.start
         while True:
             now = time.perf_counter()
-            if now >= next_sample:
+            if now >= next_sample:  # read in a thread: /proc/<pid>/smaps takes a while
+                workers = await asyncio.get_running_loop().run_in_executor(None, memory, master)
                 samples.append({"t": round(now - phase.start, 1), "phase": name,
-                                "workers": memory(master)})
+                                "workers": workers})
                 next_sample += args.rss_every
             remaining = phase.start + args.duration - now
             if remaining <= 0:
