@@ -232,6 +232,7 @@
     painter.paintedAt = performance.now();
     writeReadout(batch.readouts[index]);
     scheduleSync();
+    document.dispatchEvent(new CustomEvent("tpf-painted", { detail: { frame: frame } }));
     return true;
   }
 
@@ -267,11 +268,11 @@
     if (!source) { painter.batches.clear(); hide(); return; }
     if (!before || before.url !== source.url || before.batch !== source.batch) {
       painter.batches.clear();
-      if (painter.painted !== null) {
-        // Keep the old image until the new one is ready, unless the file itself changed.
-        const gd = graphDiv("pixels");
-        if (gd && !sameFile(gd)) hide();
-      }
+      // The image on screen stays until the new source's is ready (no flash), unless the file
+      // itself changed; either way it is no longer "painted" from the current source.
+      const gd = graphDiv("pixels");
+      if (gd && !sameFile(gd)) hide();
+      painter.painted = null;
     }
     show(painter.want);
   }
@@ -290,6 +291,13 @@
     repaint: repaint,
     setSource: setSource,
     painted: function () { return painter.painted; },
+    /* The values of the frame on screen (tests and benchmarks check them against the file). */
+    paintedPixels: function () {
+      const batch = painter.painted === null ? null : readyBatch(painter.painted);
+      if (!batch) return null;
+      const size = batch.rows * batch.columns, at = (painter.painted - batch.first) * size;
+      return batch.pixels.subarray(at, at + size);
+    },
     paintedAt: function () { return painter.paintedAt; },
     shown: function () { return painter.painted !== null ? painter.painted : plotlyFrame(); },
     setPlaying: function (playing) {

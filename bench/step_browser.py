@@ -8,12 +8,12 @@ For each benchmark file this starts ``python -m dashboard FILE --port P`` (loopb
   derived cache cold), with the bytes transferred by the load (CDP ``Network.loadingFinished``
   ``encodedDataLength``, summed until the network is idle);
 * key press to painted frame: ``ArrowRight`` via ``page.keyboard.press``; the time from the
-  ``keydown`` reaching the page to the animation frame after the ``plotly_afterplot`` of the
-  pixel heatmap that carries the new frame's pixels (and, likewise, to the frame after the
-  light-curve cursor moved); each press is then checked: the slider value, ``#cursor``
-  ``data-frame``, the readout's cadence number and the heatmap's pixels must all name the
-  expected frame (cadence numbers and pixels are read from the file with astropy);
-* playback at 30 fps (the ``#speed`` dropdown, then ``#play``): heatmap repaints per second and
+  ``keydown`` reaching the page to the animation frame after the frame painter
+  (assets/frames.js) painted the new frame's pixels (its ``tpf-painted`` event), and likewise
+  to the frame after the light-curve cursor moved; each press is then checked: the slider
+  value, ``#cursor`` ``data-frame``, the readout's cadence number and the painted pixels must
+  all name the expected frame (cadence numbers and pixels are read from the file with astropy);
+* playback at 30 fps (the ``#speed`` dropdown, then ``#play``): frames painted per second and
   how many cadences the slider passed whose pixels were never painted.
 
 The server's resident memory is read from /proc at the end. The lightkurve ``interact()``
@@ -94,17 +94,25 @@ FIRST_VIEW_JS = """
 })();
 """
 
-# Installed once the page is drawn: afterplot records of the heatmap, cursor moves, keydowns.
+# The first bytes of the painted frame, base64 (as the bench keys frames read with astropy).
+PAINTED_KEY_JS = """
+  const paintedKey = () => {
+    const values = window.tpfFrames && window.tpfFrames.paintedPixels();
+    if (!values) return null;
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, Math.min(values.byteLength, 48));
+    return btoa(String.fromCharCode.apply(null, bytes)).slice(0, KEY_CHARS);
+  };
+""".replace("KEY_CHARS", str(KEY_CHARS))
+
+# Installed once the page is drawn: frames painted, cursor moves, keydowns.
 INSTRUMENT_JS = """
 () => {
-  const gd = document.querySelector('#pixels .js-plotly-plot');
+  PAINTED_KEY
   const cursor = document.getElementById('cursor');
   const B = window.__bench = {key: null, plots: [], cursor: []};
   window.addEventListener('keydown', () => { B.key = performance.now(); }, true);
-  gd.on('plotly_afterplot', () => {
-    const z = gd.data && gd.data[0] && gd.data[0].z;
-    const rec = {t: performance.now(), paint: null,
-                 key: z && typeof z.bdata === 'string' ? z.bdata.slice(0, KEY_CHARS) : null};
+  document.addEventListener('tpf-painted', () => {
+    const rec = {t: performance.now(), paint: null, key: paintedKey()};
     B.plots.push(rec);
     requestAnimationFrame(() => { rec.paint = performance.now(); });
   });
@@ -114,23 +122,22 @@ INSTRUMENT_JS = """
     requestAnimationFrame(() => { rec.paint = performance.now(); });
   }).observe(cursor, {attributes: true, attributeFilter: ['data-frame']});
 }
-""".replace("KEY_CHARS", str(KEY_CHARS))
+""".replace("PAINTED_KEY", PAINTED_KEY_JS)
 
 STATE_JS = """
 () => {
+  PAINTED_KEY
   const slider = document.querySelector('#cadence [role=slider]');
   const cursor = document.getElementById('cursor');
   const readout = document.getElementById('readout-0');
-  const gd = document.querySelector('#pixels .js-plotly-plot');
-  const z = gd && gd.data && gd.data[0] && gd.data[0].z;
   return {
     slider: slider ? Number(slider.getAttribute('aria-valuenow')) : null,
     cursor: cursor && cursor.dataset.frame !== undefined ? Number(cursor.dataset.frame) : null,
     readout: readout ? readout.textContent.trim() : null,
-    key: z && typeof z.bdata === 'string' ? z.bdata.slice(0, KEY_CHARS) : null,
+    key: paintedKey(),
   };
 }
-""".replace("KEY_CHARS", str(KEY_CHARS))
+""".replace("PAINTED_KEY", PAINTED_KEY_JS)
 
 PLAY_JS = """
 async (ms) => {
@@ -336,13 +343,15 @@ def key_presses(page, net: Network, info: FileInfo, presses: int, spacing: float
         rest = spacing - (time.perf_counter() - t_press)
         if rest > 0:
             page.wait_for_timeout(rest * 1e3)
-    page.wait_for_timeout(300)
-    steps = net.since(mark, "_dash-update-component")
+    page.wait_for_timeout(800)  # the sync of Plotly's heatmap after the last press counts too
+    # Everything the presses fetched: frame batches (ahead of the cursor) and Dash callbacks
+    # (Plotly's heatmap catching up when stepping pauses), per press.
+    steps = net.since(mark, "_dash-update-component") + net.since(mark, "/frames/")
     return {"paint": paint, "cursor": cursor, "ok_now": ok_now, "ok_later": ok_later,
             "missed": missed, "presses": presses,
-            "step_body": statistics.median([b for _, _, b in steps]) if steps else float("nan"),
-            "step_transfer": statistics.median([t for _, t, _ in steps]) if steps else float("nan"),
-            "step_up": statistics.median(requests_up) if requests_up else float("nan"),
+            "step_body": sum(b for _, _, b in steps) / presses,
+            "step_transfer": sum(t for _, t, _ in steps) / presses,
+            "step_up": sum(requests_up) / presses,
             "requests": len(steps)}
 
 
@@ -362,7 +371,7 @@ def playback(page, net: Network, info: FileInfo, seconds: float, fps: int) -> di
     mark = net.mark()
     r = page.evaluate(PLAY_JS, int(seconds * 1000))
     page.wait_for_timeout(800)  # the frame asked for last still paints: let it count
-    steps = net.since(mark, "_dash-update-component")
+    steps = net.since(mark, "_dash-update-component") + net.since(mark, "/frames/")
     plots = page.evaluate("([n0]) => window.__bench.plots.slice(n0)", [r["n0"]])
     in_window = sum(1 for p in plots if p["t"] <= r["t1"])
     frames = [info.frame_of.get(p["key"]) for p in plots if p["key"] is not None]
@@ -379,6 +388,7 @@ def playback(page, net: Network, info: FileInfo, seconds: float, fps: int) -> di
             "advanced": advanced, "painted": len(painted),
             "skipped": advanced - len(painted), "requests": len(steps),
             "kb_per_s": sum(t for _, t, _ in steps) / 1024 / r["seconds"],
+            "bytes_per_frame": sum(t for _, t, _ in steps) / max(advanced, 1),
             "settled": settled}
 
 
@@ -432,27 +442,29 @@ def print_tables(results: list[dict], args) -> None:
             print(f"{'':9} {k['missed']} press(es) never painted the expected frame within 5 s")
     print("  view s = navigation start to the first painted heatmap (first load), warm = median "
           "of the others, both = until the light curve is drawn too; loaded = bytes transferred "
-          "by a load; paint = keydown to the animation frame after the heatmap's afterplot with "
+          "by a load; paint = keydown to the animation frame after the painter drew "
           "the new pixels; cursor = keydown to the frame after the light-curve cursor moved; "
-          "step B = callback response body decoded, wire = as transferred (compressed, with "
-          "headers), "
-          "up = request body; views agree = slider, cursor, "
+          "step B = bytes received per press (frame batches and callbacks), decoded; wire = as "
+          "transferred (compressed, with headers); up = callback request bytes per press; "
+          "views agree = slider, cursor, "
           "readout cadence and pixels all on the expected frame at the paint + within 1 s after.")
 
     print(f"\nPlayback at {args.fps} fps for {args.play_seconds:g} s")
     head = (f"{'file':9} | {'speed':>7} | {'advanced':>8} {'painted':>7} {'skipped':>7} | "
-            f"{'repaints/s':>10} {'requests':>8} {'KB/s':>6} | {'settled':>7}")
+            f"{'repaints/s':>10} {'requests':>8} {'KB/s':>6} {'B/frame':>7} | {'settled':>7}")
     print(head)
     print("-" * len(head))
     for r in results:
         p = r["play"]
         print(f"{r['label']:9} | {p['speed']:>7} | {p['advanced']:8} {p['painted']:7} "
               f"{p['skipped']:7} | {p['afterplots'] / p['seconds']:10.1f} {p['requests']:8} "
-              f"{p['kb_per_s']:6.0f} | {'yes' if p['settled'] else 'NO':>7}")
+              f"{p['kb_per_s']:6.0f} {p['bytes_per_frame']:7,.0f} | "
+              f"{'yes' if p['settled'] else 'NO':>7}")
     print("  advanced = cadences the slider moved; painted = distinct ones among them whose pixels "
           "the heatmap drew (until shortly after pausing); skipped = advanced - painted; "
-          "repaints/s = heatmap afterplots per second while playing; settled = views agree "
-          "after pausing.")
+          "repaints/s = frames painted per second while playing; settled = views agree "
+          "after pausing; B/frame = bytes transferred (frame batches fetched ahead, and callbacks) "
+          "per cadence played.")
 
     print("\nBeside lightkurve 2.6.0 interact() (field notes; Bokeh server, 'next cadence' "
           "button, same kind of files)")
