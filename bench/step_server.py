@@ -13,7 +13,10 @@ State values from ``/_dash-layout``. Measured, after a warm-up:
 
 * the first-load callback (the one fed by ``session.data`` that draws the figures): the cold
   first call and the warm median, with its response size;
-* the step callback (``cadence.value`` -> ``pixels.figure`` ...) over N consecutive frames;
+* the frame batches the browser's painter steps through (``/frames/<file id>``, the URL the page's
+  ``frame-source`` store names): per batch and per frame, in flux and in difference mode;
+* the sync callback (``frame-sync.data`` -> ``pixels.figure``: a Patch bringing Plotly's heatmap
+  to the painted frame once stepping pauses) over N consecutive frames;
 * the no-op callback, N times.
 
 Each measurement is repeated (``--repeats``) and the median of the runs is printed. Numbers
@@ -204,19 +207,19 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
         url = server.url + "/_dash-update-component"
 
         load = Callback(find_callback(deps, "session.data"), props)
-        step = Callback(find_callback(deps, "cadence.value", "pixels.figure"), props)
+        step = Callback(find_callback(deps, "frame-sync.data", "pixels.figure"), props)
         noop = Callback(find_callback(deps, "bench-noop-in.n_clicks"), props)
 
         load_body = load.payload(**{"session.data": session_data})
         cold_rtt, cold_srv, load_wire, _, load_bytes = post(s, url, load_body)
-        first_step = post(s, url, step.payload(**{"cadence.value": 1}))
+        first_step = post(s, url, step.payload(**sync(1)))
 
         for i in range(warmup):
-            post(s, url, step.payload(**{"cadence.value": (2 + i) % n_cad}))
+            post(s, url, step.payload(**sync((2 + i) % n_cad)))
             post(s, url, noop.payload(**{"bench-noop-in.n_clicks": i + 1}))
 
         frames_ok = all(
-            check_frame(post(s, url, step.payload(**{"cadence.value": f}))[3], tpf.flux[f])
+            check_frame(post(s, url, step.payload(**sync(f)))[3], tpf.flux[f])
             for f in {0, n_cad // 3, n_cad - 1})
 
         runs = []
@@ -227,7 +230,7 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
             st, ss, sb, sd = [], [], [], []
             for i in range(n):
                 rtt, srv, wire, _, size = post(s, url, step.payload(
-                    **{"cadence.value": (start + i) % n_cad}))
+                    **sync((start + i) % n_cad)))
                 st.append(rtt), ss.append(srv), sb.append(wire), sd.append(size)
             start += n
             nt, ns, nb, nd = [], [], [], []
@@ -246,11 +249,12 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
             })
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         med.update(vetting(s, url, deps, props, tpf, n))
+        med.update(batches(s, server.url, props["frame-source"]["data"], tpf, repeats))
         med.update(label=label, stamp=f"{rows}x{cols}", cadences=n_cad,
                    frame_bytes=rows * cols * 4, frame_b64=4 * ((rows * cols * 4 + 2) // 3),
                    load_cold=cold_rtt, load_cold_srv=cold_srv, load_bytes=load_bytes,
                    load_wire=load_wire,
-                   step_request=len(step.payload(**{"cadence.value": 1})),
+                   step_request=len(step.payload(**sync(1))),
                    first_step=first_step[0], first_step_srv=first_step[1],
                    frames_ok=frames_ok, startup=startup,
                    spread=(min(r["step_p50"] for r in runs), max(r["step_p50"] for r in runs)))
@@ -259,16 +263,62 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
         server.stop()
 
 
+def sync(frame: int) -> dict:
+    """The inputs of the sync callback as the painter sends them for ``frame``."""
+    return {"frame-sync.data": {"frame": frame, "request": frame}}
+
+
+def get(session: requests.Session, url: str) -> tuple[float, float, int, bytes, int]:
+    """Like ``post``, for a GET (the painter's frame batches)."""
+    t0 = time.perf_counter()
+    r = session.get(url, headers={"Accept-Encoding": HEADERS["Accept-Encoding"]}, stream=True)
+    content = r.content
+    rtt = (time.perf_counter() - t0) * 1e3
+    if r.status_code != 200:
+        raise RuntimeError(f"HTTP {r.status_code} from {url}: {content[:300]!r}")
+    server = float("nan")
+    for part in r.headers.get("Server-Timing", "").split(","):
+        if part.strip().startswith("app;dur="):
+            server = float(part.split("=", 1)[1])
+    return rtt, server, r.raw.tell(), content, len(content)
+
+
+def batches(s, base: str, source: dict, tpf, repeats: int) -> dict:
+    """The painter's batches: spread through the file, flux then difference mode (N=5, default
+    quality mask), per batch and per frame; flux batches checked against the file."""
+    from dashboard.figures.frame_batch import decode_batch
+
+    out = {}
+    for mode, url in (("flux", source["url"]),
+                      ("difference", source["url"] + "&mode=difference&n=5&mask=default")):
+        size = source["batch"] if mode == "flux" else 16
+        flat = []
+        for run in range(repeats):
+            for first in list(range(run * size, tpf.n_cadences, size * 7))[:30]:
+                rtt, srv, wire, content, _ = get(s, f"{base}/{url}&start={first}&count={size}")
+                header, frames = decode_batch(content)
+                if mode == "flux" and not np.array_equal(
+                        frames, tpf.flux[first:first + header["count"]], equal_nan=True):
+                    raise RuntimeError(f"batch at {first} does not hold the file's frames")
+                flat.append((rtt, srv, wire / header["count"], header["count"]))
+        out[f"{mode}_batch_rtt"] = pct([t[0] for t in flat], 50)
+        out[f"{mode}_batch_srv"] = pct([t[1] for t in flat], 50)
+        out[f"{mode}_frame_srv"] = pct([t[1] / t[3] for t in flat], 50)
+        out[f"{mode}_frame_bytes"] = statistics.median(t[2] for t in flat)
+        out[f"{mode}_batch_size"] = statistics.median(t[3] for t in flat)
+    return out
+
+
 def vetting(s, url, deps, props, tpf, n: int) -> dict:
     """Issue 5's budget: steps in difference mode, and re-extraction after an aperture change
     (with background subtraction; with the background and centroid panels switched on)."""
     from dashboard.data.masks import encode_mask
 
-    step = Callback(find_callback(deps, "cadence.value", "pixels.figure"), props)
+    step = Callback(find_callback(deps, "frame-sync.data", "pixels.figure"), props)
     analysis = Callback(find_callback(deps, "aperture.data", "lightcurve.figure"), props)
     n_cad = tpf.n_cadences
-    diff = [post(s, url, step.payload(**{"cadence.value": (7 + i) % n_cad,
-                                         "image-mode.value": "difference"}))
+    diff = [post(s, url, step.payload(**sync((7 + i) % n_cad),
+                                      **{"image-mode.value": "difference"}))
             for i in range(min(n, 200))]
     rows, cols = tpf.shape
     out = {"diff_p50": pct([d[0] for d in diff], 50), "diff_srv": pct([d[1] for d in diff], 50),
@@ -290,7 +340,23 @@ def vetting(s, url, deps, props, tpf, n: int) -> dict:
 
 # -- output ------------------------------------------------------------------------------------
 def print_tables(results: list[dict], n: int, repeats: int) -> None:
-    print(f"\nCadence step vs no-op callback: N={n} requests each, median of {repeats} run(s); "
+    print("\nFrame batches (what a step costs: the painter fetches these ahead of the cursor)")
+    head = (f"{'file':9} {'stamp':>6} | {'mode':10} {'frames':>6} | {'batch ms':>8} {'srv':>6} | "
+            f"{'srv/frame':>9} {'wire B/frame':>12} | {'frame B':>7}")
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        for mode in ("flux", "difference"):
+            print(f"{r['label'] if mode == 'flux' else '':9} "
+                  f"{r['stamp'] if mode == 'flux' else '':>6} | {mode:10} "
+                  f"{r[mode + '_batch_size']:6.0f} | {r[mode + '_batch_rtt']:8.2f} "
+                  f"{r[mode + '_batch_srv']:6.2f} | {r[mode + '_frame_srv']:9.3f} "
+                  f"{r[mode + '_frame_bytes']:12,.0f} | {r['frame_bytes']:7,}")
+    print("  batch ms = round trip of one batch over loopback; srv = inside Flask; per frame = "
+          "divided by the frames in the batch; wire B/frame = bytes sent per frame (pixels as "
+          "float32 plus the readout's strings); frame B = rows*cols*4.")
+    print(f"\nSync callback (Plotly's heatmap catching up when stepping pauses) vs no-op "
+          f"callback: N={n} requests each, median of {repeats} run(s); "
           "times in ms (round trip over loopback HTTP; srv = Server-Timing inside Flask)")
     head = (f"{'file':9} {'stamp':>6} {'cadences':>8} | {'callback':8} {'p50':>6} {'p99':>6} "
             f"{'srv p50':>7} | {'wire B':>7} {'body B':>7} {'req B':>6} | {'frame B':>7} "
