@@ -290,13 +290,17 @@ def first_view(browser, url: str, timeout_ms: int):
                                 "bytes": loaded, "requests": len(net.since(0))}
 
 
-def agree(state: dict, info: FileInfo, frame: int) -> bool:
+def agree(state: dict, info: FileInfo, frame: int, pixels: bool = True) -> bool:
     return (state["slider"] == frame and state["cursor"] == frame
             and state["readout"] == str(info.cadenceno[frame])
-            and (state["key"] is None or state["key"] == info.keys[frame]))
+            and (not pixels or state["key"] is None or state["key"] == info.keys[frame]))
 
 
-def key_presses(page, net: Network, info: FileInfo, presses: int, spacing: float) -> dict:
+def key_presses(page, net: Network, info: FileInfo, presses: int, spacing: float,
+                difference: bool = False) -> dict:
+    """Presses timed to the painted frame. In difference mode the painted values are
+    differences, not the file's FLUX: registration is then checked on the slider, cursor and
+    readout only."""
     page.evaluate(INSTRUMENT_JS)
     start = page.evaluate(STATE_JS)["slider"] or 0
     paint, cursor, ok_now, ok_later, missed = [], [], 0, 0, 0
@@ -313,28 +317,29 @@ def key_presses(page, net: Network, info: FileInfo, presses: int, spacing: float
         try:
             page.wait_for_function(
                 """([n, key]) => window.__bench.plots.slice(n).some(
-                       p => (p.key === key || p.key === null) && p.paint !== null)""",
-                arg=[n_plots, info.keys[frame]], timeout=5000)
+                       p => (key === null || p.key === key || p.key === null)
+                            && p.paint !== null)""",
+                arg=[n_plots, None if difference else info.keys[frame]], timeout=5000)
             b = page.evaluate("""([n, m, key]) => {
                 const B = window.__bench;
-                const p = B.plots.slice(n).find(p => (p.key === key || p.key === null)
-                                                && p.paint !== null);
+                const p = B.plots.slice(n).find(
+                    p => (key === null || p.key === key || p.key === null) && p.paint !== null);
                 const c = B.cursor.slice(m).find(c => c.paint !== null);
                 return {key: B.key, paint: p.paint, cursor: c ? c.paint : null};
-            }""", [n_plots, n_cursor, info.keys[frame]])
+            }""", [n_plots, n_cursor, None if difference else info.keys[frame]])
             paint.append(b["paint"] - b["key"])
             if b["cursor"] is not None:
                 cursor.append(b["cursor"] - b["key"])
         except Exception:  # noqa: BLE001 - a press that never painted is counted, not fatal
             missed += 1
         state = page.evaluate(STATE_JS)
-        if agree(state, info, frame):
+        if agree(state, info, frame, not difference):
             ok_now += 1
         else:
             deadline = time.perf_counter() + 1.0
             while time.perf_counter() < deadline:
                 page.wait_for_timeout(50)
-                if agree(page.evaluate(STATE_JS), info, frame):
+                if agree(page.evaluate(STATE_JS), info, frame, not difference):
                     ok_later += 1
                     break
             else:
@@ -404,12 +409,19 @@ def run_file(browser, label: str, path: Path | None, args, workdir: Path) -> dic
             loads.append(view)
         keys = key_presses(page, net, info, args.presses, args.spacing)
         play = playback(page, net, info, args.play_seconds, args.fps)
+        # Issue 5's budget: the same presses with the difference image on.
+        page.click("#image-mode input[value=difference]")
+        page.evaluate("document.activeElement.blur()")  # arrows would move the radio choice
+        page.wait_for_function("() => window.tpfFrames.painted() !== null", timeout=10_000)
+        page.wait_for_timeout(500)
+        difference = key_presses(page, net, info, args.presses, args.spacing, difference=True)
         context.close()
         rss = server.rss_mb()
     finally:
         server.stop()
     return {"label": label, "stamp": f"{info.rows}x{info.cols}", "cadences": info.n,
-            "startup": server.startup, "loads": loads, "keys": keys, "play": play, "rss": rss}
+            "startup": server.startup, "loads": loads, "keys": keys, "play": play, "rss": rss,
+            "difference": difference}
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -448,6 +460,15 @@ def print_tables(results: list[dict], args) -> None:
           "transferred (compressed, with headers); up = callback request bytes per press; "
           "views agree = slider, cursor, "
           "readout cadence and pixels all on the expected frame at the paint + within 1 s after.")
+
+    print("\nDifference image (N=5 either side) on: key press to painted frame")
+    for r in results:
+        d = r["difference"]
+        print(f"{r['label']:9} | paint p50 {pct(d['paint'], 50):6.1f} "
+              f"p90 {pct(d['paint'], 90):6.1f} ms | cursor p50 {pct(d['cursor'], 50):6.1f} ms | "
+              "views agree "
+              f"{d['ok_now']}+{d['ok_later']}/{d['presses']} | bytes per press "
+              f"{d['step_transfer']:,.0f}")
 
     print(f"\nPlayback at {args.fps} fps for {args.play_seconds:g} s")
     head = (f"{'file':9} | {'speed':>7} | {'advanced':>8} {'painted':>7} {'skipped':>7} | "
