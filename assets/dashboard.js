@@ -291,7 +291,13 @@
           frame = picked;
         }
         frame = clamp(frame);
-        return frame === value ? window.dash_clientside.no_update : frame;
+        if (frame === value) return window.dash_clientside.no_update;
+        // Paint now, not when the slider has re-rendered: a playback tick then finds its frame
+        // on screen and the next one advances (the slider's echo repaints nothing).
+        state.frame = frame;
+        if (window.tpfFrames) window.tpfFrames.show(frame);
+        placeCursor();
+        return frame;
       },
       togglePlay: function (clicks, disabled) {
         const playing = disabled;  // it was paused, so now it plays

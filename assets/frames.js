@@ -109,8 +109,9 @@
     painter.want = frame;
     if (!painter.source || frame === null || frame === undefined) return;
     const batch = readyBatch(frame);
-    if (batch) paint(frame, batch);
-    else {
+    if (batch) {
+      if (frame !== painter.painted) paint(frame, batch);
+    } else {
       load(batchStart(frame)).then(function (b) {
         if (painter.want === frame) paint(frame, b);
       }, function () {});
@@ -273,8 +274,10 @@
       const gd = graphDiv("pixels");
       if (gd && !sameFile(gd)) hide();
       painter.painted = null;
+      show(painter.want);
+    } else {
+      repaint();  // the same frames in new colours (stretch, scale)
     }
-    show(painter.want);
   }
 
   /* After any Plotly redraw of the heatmap (zoom, a new stretch, a new figure): paint again,
