@@ -631,9 +631,18 @@ class Load:
         finally:
             await conn.close()
 
+    async def archive_request(self, conn: Connection, kind: str, path: str, body: bytes):
+        """A search's request, its round trip recorded under ``kind`` (not a step)."""
+        phase = self.current()
+        t0 = time.perf_counter()
+        answer = await conn.request("POST", path, body)
+        if phase is not None:
+            phase.requests.append((kind, (time.perf_counter() - t0) * 1e3))
+        return answer
+
     async def run_background(self, conn: Connection, body: bytes) -> str:
         try:
-            status, headers, data = await conn.request("POST", UPDATE_PATH, body)
+            status, headers, data = await self.archive_request(conn, "search", UPDATE_PATH, body)
             if status != 200:
                 return f"start: HTTP {status}"
             job = json.loads(decoded(headers, data))
@@ -642,7 +651,8 @@ class Load:
             query = f"?cacheKey={quote(job['cacheKey'])}&job={quote(str(job['job']))}"
             while not self.stopping:
                 await asyncio.sleep(0.25)
-                status, headers, data = await conn.request("POST", UPDATE_PATH + query, body)
+                status, headers, data = await self.archive_request(conn, "poll",
+                                                                   UPDATE_PATH + query, body)
                 if status == 204:
                     return "no update"
                 if status != 200:
