@@ -148,8 +148,18 @@ def post(session: requests.Session, url: str, body: bytes) -> tuple[float, float
 
     The round trip includes decompressing the body, as a browser would before using it.
     """
+    return timed(url, lambda: session.post(url, data=body, headers=HEADERS, stream=True))
+
+
+def get(session: requests.Session, url: str) -> tuple[float, float, int, bytes, int]:
+    """Like ``post``, for a GET (the painter's frame batches)."""
+    headers = {"Accept-Encoding": HEADERS["Accept-Encoding"]}
+    return timed(url, lambda: session.get(url, headers=headers, stream=True))
+
+
+def timed(url: str, send) -> tuple[float, float, int, bytes, int]:
     t0 = time.perf_counter()
-    r = session.post(url, data=body, headers=HEADERS, stream=True)
+    r = send()
     content = r.content
     rtt = (time.perf_counter() - t0) * 1e3
     wire = r.raw.tell()  # bytes read from the socket for the body, before decoding
@@ -268,21 +278,6 @@ def sync(frame: int) -> dict:
     return {"frame-sync.data": {"frame": frame, "request": frame}}
 
 
-def get(session: requests.Session, url: str) -> tuple[float, float, int, bytes, int]:
-    """Like ``post``, for a GET (the painter's frame batches)."""
-    t0 = time.perf_counter()
-    r = session.get(url, headers={"Accept-Encoding": HEADERS["Accept-Encoding"]}, stream=True)
-    content = r.content
-    rtt = (time.perf_counter() - t0) * 1e3
-    if r.status_code != 200:
-        raise RuntimeError(f"HTTP {r.status_code} from {url}: {content[:300]!r}")
-    server = float("nan")
-    for part in r.headers.get("Server-Timing", "").split(","):
-        if part.strip().startswith("app;dur="):
-            server = float(part.split("=", 1)[1])
-    return rtt, server, r.raw.tell(), content, len(content)
-
-
 def batches(s, base: str, source: dict, tpf, repeats: int) -> dict:
     """The painter's batches: spread through the file, flux then difference mode (N=5, default
     quality mask), per batch and per frame; flux batches checked against the file."""
@@ -339,12 +334,16 @@ def vetting(s, url, deps, props, tpf, n: int) -> dict:
 
 
 # -- output ------------------------------------------------------------------------------------
+def heading(head: str) -> None:
+    print(head)
+    print("-" * len(head))
+
+
 def print_tables(results: list[dict], n: int, repeats: int) -> None:
     print("\nFrame batches (what a step costs: the painter fetches these ahead of the cursor)")
     head = (f"{'file':9} {'stamp':>6} | {'mode':10} {'frames':>6} | {'batch ms':>8} {'srv':>6} | "
             f"{'srv/frame':>9} {'wire B/frame':>12} | {'frame B':>7}")
-    print(head)
-    print("-" * len(head))
+    heading(head)
     for r in results:
         for mode in ("flux", "difference"):
             print(f"{r['label'] if mode == 'flux' else '':9} "
@@ -361,8 +360,7 @@ def print_tables(results: list[dict], n: int, repeats: int) -> None:
     head = (f"{'file':9} {'stamp':>6} {'cadences':>8} | {'callback':8} {'p50':>6} {'p99':>6} "
             f"{'srv p50':>7} | {'wire B':>7} {'body B':>7} {'req B':>6} | {'frame B':>7} "
             f"{'b64 B':>6} | {'pixels ok':>9}")
-    print(head)
-    print("-" * len(head))
+    heading(head)
     for r in results:
         for kind in ("step", "noop"):
             first = kind == "step"
@@ -381,8 +379,7 @@ def print_tables(results: list[dict], n: int, repeats: int) -> None:
     print("\nFirst load: the figures callback fed by session.data (both figures, header, ...)")
     head = (f"{'file':9} | {'app build s':>11} | {'cold ms':>8} {'srv':>8} | {'warm ms':>8} "
             f"{'srv':>8} | {'wire B':>10} {'body B':>10} | {'1st step ms':>11} {'srv':>7}")
-    print(head)
-    print("-" * len(head))
+    heading(head)
     for r in results:
         print(f"{r['label']:9} | {r['startup']:11.2f} | {r['load_cold']:8.1f} "
               f"{r['load_cold_srv']:8.1f} | {r['load_rtt']:8.1f} {r['load_srv']:8.1f} | "
@@ -396,8 +393,7 @@ def print_tables(results: list[dict], n: int, repeats: int) -> None:
           "aperture change (6x6 box, FLUX_BKG subtracted; then with background+centroid panels)")
     head = (f"{'file':9} | {'diff step p50':>13} {'srv':>6} {'wire B':>7} | {'re-extract':>10} "
             f"{'srv':>6} {'wire B':>8} | {'+panels':>8} {'srv':>6} {'wire B':>8}")
-    print(head)
-    print("-" * len(head))
+    heading(head)
     for r in results:
         print(f"{r['label']:9} | {r['diff_p50']:13.2f} {r['diff_srv']:6.2f} "
               f"{r['diff_bytes']:7,.0f} | {r['reextract_rtt']:10.1f} {r['reextract_srv']:6.1f} "
