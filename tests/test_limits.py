@@ -31,7 +31,7 @@ import requests
 
 from dashboard.app import create_app
 
-from .callbacks.test_http import find_callback, split_outputs, walk
+from .callbacks.test_http import find_callback, payload, walk
 from .conftest import ROOT, Server
 from .synthetic import tpf_bytes
 
@@ -41,27 +41,6 @@ UPLOAD_BYTES = 5 * 2**20  # what the client announces and would send: 5x the cap
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-def payload(callback: dict, layout, changed: dict, state: dict | None = None) -> dict:
-    """The renderer's request body for ``callback`` (as tests/callbacks/test_http.call)."""
-    given = {**changed, **(state or {})}
-
-    def value(spec):
-        key = f"{spec['id']}.{spec['property']}"
-        if key in given:
-            return given[key]
-        found = [c for c in walk(layout) if c["props"].get("id") == spec["id"]]
-        return found[0]["props"].get(spec["property"]) if found else None
-
-    outputs = split_outputs(callback["output"])
-    return {
-        "output": callback["output"],
-        "outputs": outputs if callback["output"].startswith("..") else outputs[0],
-        "inputs": [dict(spec, value=value(spec)) for spec in callback["inputs"]],
-        "changedPropIds": list(changed),
-        "state": [dict(spec, value=value(spec)) for spec in callback.get("state", [])],
-    }
-
 
 def frame_callback(dependencies) -> tuple[dict, str]:
     """The server callback that sends a frame's pixels, and the input that names the frame."""

@@ -67,6 +67,12 @@ def split_outputs(output: str) -> list[dict]:
 def call(server, callback, layout, changed: dict, state: dict | None = None) -> requests.Response:
     """POST what the renderer sends for ``callback`` when the ``changed`` inputs take these
     values (``{"id.prop": value}``): every other input and state as the page first has it."""
+    return requests.post(server.url + UPDATE, json=payload(callback, layout, changed, state),
+                         timeout=60)
+
+
+def payload(callback: dict, layout, changed: dict, state: dict | None = None) -> dict:
+    """The renderer's request body for ``callback`` (see ``call``)."""
     given = {**changed, **(state or {})}
 
     def value(spec):
@@ -77,7 +83,7 @@ def call(server, callback, layout, changed: dict, state: dict | None = None) -> 
         return found[0]["props"].get(spec["property"]) if found else None
 
     outputs = split_outputs(callback["output"])
-    payload = {
+    return {
         "output": callback["output"],
         # As the renderer sends it: one output is an object, several a list.
         "outputs": outputs if callback["output"].startswith("..") else outputs[0],
@@ -85,7 +91,6 @@ def call(server, callback, layout, changed: dict, state: dict | None = None) -> 
         "changedPropIds": list(changed),
         "state": [dict(spec, value=value(spec)) for spec in callback.get("state", [])],
     }
-    return requests.post(server.url + UPDATE, json=payload, timeout=60)
 
 
 def default_session(layout) -> dict:
