@@ -396,12 +396,18 @@ def test_diagnostics_follow_the_cadence_and_jump_to_a_clicked_point(page, demo, 
 # --- difference image ----------------------------------------------------------------------------
 
 def wait_difference(page, frame: int) -> dict:
-    def drawn():
-        h = heatmap(page)
-        meta = page.evaluate(
+    def shown_frame():
+        return page.evaluate(
             "() => (m => m !== null && typeof m === 'object' ? m.frame : m)("
             "document.querySelector('#pixels .js-plotly-plot')._fullData[0].meta)")
-        return h if meta == frame and h["zmin"] < 0 and h["colorscale"] == \
+
+    def drawn():
+        # The frame before and after reading the pixels: z read in between is that frame's
+        # (Plotly's heatmap catches up with the painter when stepping pauses).
+        before = shown_frame()
+        h = heatmap(page)
+        after = shown_frame()
+        return h if before == after == frame and h["zmin"] < 0 and h["colorscale"] == \
             page.evaluate("c => JSON.stringify(c)", DIFFERENCE_COLORSCALE) else None
     return wait_until(drawn, message=f"difference image of frame {frame}")
 
