@@ -47,8 +47,10 @@ def fetch(server, source: dict, start: int, count: int | None = None) -> request
     return requests.get(f"{server.url}/{source['url']}&start={start}&count={count}", timeout=30)
 
 
-def test_the_page_names_its_batches_and_their_colours(source, demo):
-    assert source["url"].startswith(f"frames/{component_file(source)}?")
+def test_the_page_names_its_batches_and_their_colours(source, layout, demo):
+    # The batches of the file the page shows (its session's file id), by id only.
+    fid = component(layout, "session")["props"]["data"]["file"]
+    assert source["url"].startswith(f"frames/{fid}?")
     assert source["frames"] == demo.n_cadences
     assert source["mode"] == "flux"
     # Colours as the stretch controls' defaults give them (1%-95%, log).
