@@ -15,6 +15,9 @@ max_open_files       TPF_DASHBOARD_MAX_OPEN         opened files held per proces
 redis_url            REDIS_URL                      Redis for the shared cache and Celery
                                                     background jobs (default: none, see
                                                     dashboard/caching.py)
+secret_key           SECRET_KEY                     signs background-job handles; give every
+                                                    worker the same one (default: one kept in
+                                                    the job store)
 debug                (only from the CLI's --debug)  Dash dev tools; off by default
 ==================== ============================== =========================================
 """
@@ -61,6 +64,7 @@ def settings_from(config: dict | None) -> dict:
         "max_open_files": int(config.get("max_open_files",
                                          env.get("TPF_DASHBOARD_MAX_OPEN", 8))),
         "redis_url": config.get("redis_url", env.get("REDIS_URL")) or None,
+        "secret_key": config.get("secret_key", env.get("SECRET_KEY")) or None,
         "debug": bool(config.get("debug", False)),
         "custom_lightcurve": config.get("custom_lightcurve"),  # a CustomLightCurve
     }
@@ -80,6 +84,11 @@ def create_app(config: dict | None = None) -> Dash:
         on_error=_show_error,
     )
     server = app.server
+    if settings["secret_key"]:
+        # Dash signs background-job handles with it. Without one, each worker reads a secret
+        # from the job store, and a worker that first asks while Redis is down keeps a secret
+        # of its own, so its peers refuse the handles it signs.
+        server.secret_key = settings["secret_key"]
     # Flask refuses request bodies over this before reading them. Uploads travel base64-encoded
     # (4/3 of the file) inside a JSON callback body, hence the margin; the exact cap on the
     # decoded file is checked with a clear message in the upload callback.

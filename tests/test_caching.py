@@ -3,21 +3,29 @@ REDIS_URL (no Redis server is needed to build the app)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
+import multiprocess
+import psutil
+import pytest
+
 from .conftest import free_port
 from .test_multiworker import _need_packages
 
 
 def test_without_redis_url_files_and_local_processes(tmp_path, monkeypatch):
     monkeypatch.delenv("REDIS_URL", raising=False)
-    from dash import DiskcacheManager
     from flask_caching.backends.filesystemcache import FileSystemCache
 
     from dashboard.app import create_app
+    from dashboard.caching import LocalJobManager
 
     app = create_app({"cache_dir": tmp_path})
     assert isinstance(app.store.shared.cache.cache, FileSystemCache)
     managers = {type(cb.get("manager")) for cb in app.callback_map.values() if cb.get("manager")}
-    assert managers == {DiskcacheManager}
+    assert managers == {LocalJobManager}
 
 
 def test_redis_url_picks_redis_and_celery(tmp_path, monkeypatch):
@@ -41,3 +49,114 @@ def test_redis_url_picks_redis_and_celery(tmp_path, monkeypatch):
     # Nothing answers at that URL: a derived result is computed all the same.
     fid = app.default_file
     assert app.store.derived(fid, "n", lambda tpf: tpf.n_cadences) == 2000
+
+
+# Background jobs without Redis: how a worker ends a job that another worker may have started.
+# The test process plays gunicorn's arbiter; `_worker` processes play its workers.
+
+_WORKER = """
+import subprocess, sys, time
+from diskcache import Cache
+from dash import DiskcacheManager
+from dashboard.caching import LocalJobManager
+
+command = sys.argv[1]
+if command == "start":  # start a job and never reap it, as a worker busy serving steps
+    job = subprocess.Popen(sys.argv[2:])
+    print(job.pid, flush=True)
+    time.sleep(60)
+else:  # collect: end the job whose pid is given, as Dash does when its result is read
+    manager = {"ours": LocalJobManager, "dash": DiskcacheManager}[command](Cache(sys.argv[2]))
+    start = time.perf_counter()
+    manager.terminate_job(sys.argv[3])
+    print(time.perf_counter() - start, flush=True)
+"""
+
+
+def _worker(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _WORKER, *args], stdout=subprocess.PIPE,
+                            text=True)
+
+
+def _collect(manager: str, cache_dir, pid: int) -> float:
+    worker = _worker(manager, str(cache_dir), str(pid))
+    out, _ = worker.communicate(timeout=30)
+    return float(out)
+
+
+@pytest.fixture
+def sibling_job():
+    """Start a job in another worker: yields (start, its pid); the starter never reaps it."""
+    workers = []
+
+    def start(*command: str) -> int:
+        worker = _worker("start", *command)
+        workers.append(worker)
+        return int(worker.stdout.readline())
+
+    yield start
+    for worker in workers:
+        worker.kill()
+        worker.wait()
+
+
+def test_a_finished_job_of_another_worker_is_collected_without_waiting(tmp_path, sibling_job):
+    """The failing-archive stall: Dash waits its full second for another worker's finished job
+    (a zombie only its parent can reap), and the worker serves nothing else meanwhile."""
+    job = sibling_job("true")
+    _wait_for(lambda: psutil.Process(job).status() == psutil.STATUS_ZOMBIE)
+    assert _collect("dash", tmp_path, job) >= 0.9  # the stall this manager removes
+    assert _collect("ours", tmp_path, job) < 0.5
+
+
+def test_a_running_job_of_another_worker_is_killed(tmp_path, sibling_job):
+    job = sibling_job("sleep", "60")
+    assert psutil.Process(job).status() != psutil.STATUS_ZOMBIE
+    _collect("ours", tmp_path, job)
+    _wait_for(lambda: psutil.Process(job).status() == psutil.STATUS_ZOMBIE)
+
+
+def test_own_jobs_are_killed_and_reaped(tmp_path):
+    """A job of this process is waited for, so it leaves no zombie behind."""
+    from diskcache import Cache
+
+    from dashboard.caching import LocalJobManager
+
+    manager = LocalJobManager(Cache(str(tmp_path)))
+    running = multiprocess.Process(target=time.sleep, args=(60,))
+    running.start()
+    manager.terminate_job(running.pid)
+    assert not psutil.pid_exists(running.pid)
+    # One that ended while another worker collected its result is reaped on the next call.
+    ended = multiprocess.Process(target=int)
+    ended.start()
+    _wait_for(lambda: psutil.Process(ended.pid).status() == psutil.STATUS_ZOMBIE)
+    manager.terminate_job(None)
+    assert not psutil.pid_exists(ended.pid)
+
+
+def test_a_stale_pid_naming_an_unrelated_process_is_left_alone(tmp_path):
+    """A pid from an old page may name someone else's process by now: a process that is no
+    job of this worker or of a sibling (here this test's grandchild) survives."""
+    from diskcache import Cache
+
+    from dashboard.caching import LocalJobManager
+
+    outsider = subprocess.Popen([sys.executable, "-c",
+                                 "import subprocess; subprocess.run(['sleep', '60'])"])
+    try:
+        _wait_for(lambda: psutil.Process(outsider.pid).children())
+        sleeper = psutil.Process(outsider.pid).children()[0]
+        LocalJobManager(Cache(str(tmp_path))).terminate_job(sleeper.pid)
+        assert sleeper.is_running() and sleeper.status() != psutil.STATUS_ZOMBIE
+    finally:
+        outsider.kill()
+        outsider.wait()
+        sleeper.kill()
+
+
+def _wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
