@@ -194,6 +194,23 @@ def upload(server, dependencies, layout, contents: str, filename: str) -> reques
                 {"upload-tpf.contents": contents}, {"upload-tpf.filename": filename})
 
 
+def frame_callback(dependencies) -> tuple[dict, str]:
+    """The server callback that sends a frame's pixels, and the input that names the frame."""
+    for key in ("cadence.value", "frame-sync.data"):
+        found = [d for d in dependencies if d.get("clientside_function") is None
+                 and key in [f"{i['id']}.{i['property']}" for i in d["inputs"]]
+                 and "pixels.figure" in d["output"]]
+        if found:
+            return found[0], key
+    raise AssertionError("no server callback sends the pixels of a frame")
+
+
+def frame_changes(key: str, frame: int) -> dict:
+    if key == "frame-sync.data":
+        return {"frame-sync.data": {"frame": frame, "request": frame + 1}}
+    return {"cadence.value": frame}
+
+
 def message_text(body: dict) -> str:
     return str(body["message"]["children"])
 
