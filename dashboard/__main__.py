@@ -74,7 +74,7 @@ def _mission(text: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from .app import create_app
+    from .app import create_app, freeze_startup_objects
 
     config = {"debug": args.debug}
     if args.file:
@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    freeze_startup_objects()
     print(f"Serving {what} at http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
     app.run(host=args.host, port=args.port, debug=args.debug,
             dev_tools_disable_version_check=True)
