@@ -51,6 +51,21 @@ def test_redis_url_picks_redis_and_celery(tmp_path, monkeypatch):
     assert app.store.derived(fid, "n", lambda tpf: tpf.n_cadences) == 2000
 
 
+def test_secret_key_signs_job_handles_alike_in_every_worker(tmp_path, monkeypatch):
+    """Workers that cannot share a job store (here two cache folders; in production, Redis
+    down when a worker first signs) sign background-job handles with different secrets, so one
+    refuses the other's jobs; SECRET_KEY gives them one."""
+    from dashboard.app import create_app
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    apart = [create_app({"cache_dir": tmp_path / name}) for name in ("a", "b")]
+    assert apart[0]._get_signing_secret() != apart[1]._get_signing_secret()
+    monkeypatch.setenv("SECRET_KEY", "one key for the deployment")
+    together = [create_app({"cache_dir": tmp_path / name}) for name in ("c", "d")]
+    assert {app._get_signing_secret() for app in together} == {b"one key for the deployment"}
+
+
 # Background jobs without Redis: how a worker ends a job that another worker may have started.
 # The test process plays gunicorn's arbiter; `_worker` processes play its workers.
 
