@@ -4,7 +4,8 @@ Playwright's own browser download cannot work on these machines: Debian's /usr/b
 launched instead (override with $CHROMIUM). Each test gets fresh pages (Dash keeps its state in
 the page); they share one browser context so that plotly.js is downloaded once. Every page
 records uncaught page errors and console errors; a test that produced any fails at teardown,
-with the messages.
+with the messages. ``demo`` is the demo file, for the tests that compare what the page shows
+with it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import os
 from pathlib import Path
 
 import pytest
+
+from dashboard.data.demo import demo_tpf
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--disable-background-networking", "--disable-component-update",
@@ -84,3 +87,9 @@ def open_page(browser_context):
 def page(open_page, demo_server):
     """A fresh page on the shared demo server, drawn and ready."""
     return open_page(demo_server.url)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The built-in demo file, opened as the dashboard opens it."""
+    return demo_tpf()
