@@ -4,18 +4,21 @@ Playwright's own browser download cannot work on these machines: Debian's /usr/b
 launched instead (override with $CHROMIUM). Each test gets fresh pages (Dash keeps its state in
 the page); they share one browser context so that plotly.js is downloaded once. Every page
 records uncaught page errors and console errors; a test that produced any fails at teardown,
-with the messages. ``demo`` is the demo file, for the tests that compare what the page shows
-with it.
+with the messages. ``demo`` and ``pipeline`` are the demo file's truth, for the tests that compare
+what the page shows with it.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
+from astropy.io import fits
 
-from dashboard.data.demo import demo_tpf
+from dashboard.data.demo import demo_bytes, demo_tpf
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--disable-background-networking", "--disable-component-update",
@@ -93,3 +96,12 @@ def page(open_page, demo_server):
 def demo():
     """The built-in demo file, opened as the dashboard opens it."""
     return demo_tpf()
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> set:
+    """The pipeline aperture's pixels {(row, column)}: bit 2 of the demo file's APERTURE
+    extension, read with astropy."""
+    with fits.open(io.BytesIO(demo_bytes())) as hdus:
+        mask = (hdus["APERTURE"].data & 2) != 0
+    return {(int(i), int(j)) for i, j in zip(*np.nonzero(mask), strict=True)}
