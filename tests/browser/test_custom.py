@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from dashboard.data.demo import COSMIC_RAY, demo_tpf
+from dashboard.data.demo import COSMIC_RAY
 
-from .test_vetting import choose_dropdown, click_graph, text, trace, wait_text
-from .test_viewer import heatmap, shown, wait_frame, wait_pixels, wait_until, zoom_curve
+from .vetting_page import choose_dropdown, click_graph, text, trace, wait_text
+from .viewer_page import heatmap, shown, wait_frame, wait_pixels, wait_until, zoom_curve
 
 pytestmark = pytest.mark.browser
 
@@ -26,11 +26,6 @@ UPLOAD = "#upload-lightcurve input[type=file]"
 C9_TPF = "ktwo221312395-c91_lpd-targ.fits.gz"
 K2SFF = "hlsp_k2sff_k2_lightcurve_221312395-c91_kepler_v1_llc.fits"
 OFFSET = 3000.0  # e-/s below the pipeline curve
-
-
-@pytest.fixture(scope="module")
-def demo():
-    return demo_tpf()
 
 
 @pytest.fixture(scope="module")

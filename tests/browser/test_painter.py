@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dashboard.data.demo import COSMIC_RAY, TRUTH, asteroid_position, demo_tpf
+from dashboard.data.demo import COSMIC_RAY, TRUTH, asteroid_position
 
-from .test_viewer import expected, shown, wait_until
+from .viewer_page import expected, shown, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -43,11 +43,6 @@ IMAGES = """async () => {
 }"""
 
 PAINTED = "() => { const v = window.tpfFrames.paintedPixels(); return v ? Array.from(v) : null; }"
-
-
-@pytest.fixture(scope="module")
-def demo():
-    return demo_tpf()
 
 
 @pytest.fixture

@@ -38,9 +38,6 @@ from .vetting_page import (
     wait_readout_flux,
     wait_text,
 )
-
-# test_custom.py imports this page helper from here.
-from .vetting_page import click_graph as click_graph
 from .viewer_page import blur, wait_frame, wait_until
 
 pytestmark = pytest.mark.browser

@@ -31,10 +31,6 @@ from .viewer_page import (
     zoom_curve,
 )
 
-# test_painter.py and test_custom.py import these page helpers from here.
-from .viewer_page import expected as expected
-from .viewer_page import shown as shown
-
 pytestmark = pytest.mark.browser
 
 
