@@ -1,5 +1,5 @@
 """The Dash renderer's callback requests, built from a server's own ``/_dash-dependencies`` and
-``/_dash-layout``: shared by the benchmarks (``step_server.py``, ``load.py``).
+``/_dash-layout``: shared by the benchmarks (``step_server_measure.py``, ``load.py``).
 
 Nothing here sends a request: :class:`Callback` fills in the JSON body the renderer POSTs to
 ``/_dash-update-component`` for one callback, with the layout's values for every input and
