@@ -61,13 +61,17 @@ def key_presses(page, net: Network, info: FileInfo, presses: int, spacing: float
         try:
             page.wait_for_function(
                 """([n, key]) => window.__bench.plots.slice(n).some(
-                       p => (key === null || p.key === key || p.key === null)
+                       p => p.t >= window.__bench.key
+                            && (key === null || p.key === key || p.key === null)
                             && p.paint !== null)""",
                 arg=[n_plots, None if difference else info.keys[frame]], timeout=5000)
             b = page.evaluate("""([n, m, key]) => {
                 const B = window.__bench;
+                // Only a paint after this keydown: a repaint of the last frame (a batch or
+                // Plotly's sync arriving) can fall between reading n and the press.
                 const p = B.plots.slice(n).find(
-                    p => (key === null || p.key === key || p.key === null) && p.paint !== null);
+                    p => p.t >= B.key && (key === null || p.key === key || p.key === null)
+                         && p.paint !== null);
                 const c = B.cursor.slice(m).find(c => c.paint !== null);
                 return {key: B.key, paint: p.paint, cursor: c ? c.paint : null};
             }""", [n_plots, n_cursor, None if difference else info.keys[frame]])
