@@ -8,6 +8,7 @@ from __future__ import annotations
 import statistics
 
 import numpy as np
+from step_server_report import heading
 
 # lightkurve 2.6.0 interact() (Bokeh 3.9.2), from /work/shared/notes/field-notes.md:
 # first view s, loaded MB, step to repainted image ms, with light-curve redraw ms,
@@ -30,8 +31,7 @@ def print_tables(results: list[dict], args) -> None:
     head = (f"{'file':9} {'stamp':>6} {'cadences':>8} | {'view s':>6} {'warm':>5} {'both':>5} "
             f"{'loaded MB':>9} | {'paint p50':>9} {'p90':>6} {'cursor p50':>10} | "
             f"{'step B':>7} {'wire':>6} {'up':>5} | {'views agree':>11} | {'RSS MB':>6}")
-    print(head)
-    print("-" * len(head))
+    heading(head)
     for r in results:
         loads, k = r["loads"], r["keys"]
         warm = [v["heatmap"] for v in loads[1:]] or [loads[0]["heatmap"]]
@@ -67,8 +67,7 @@ def print_tables(results: list[dict], args) -> None:
     print(f"\nPlayback at {args.fps} fps for {args.play_seconds:g} s")
     head = (f"{'file':9} | {'speed':>7} | {'advanced':>8} {'painted':>7} {'skipped':>7} | "
             f"{'repaints/s':>10} {'requests':>8} {'KB/s':>6} {'B/frame':>7} | {'settled':>7}")
-    print(head)
-    print("-" * len(head))
+    heading(head)
     for r in results:
         p = r["play"]
         print(f"{r['label']:9} | {p['speed']:>7} | {p['advanced']:8} {p['painted']:7} "
@@ -85,8 +84,7 @@ def print_tables(results: list[dict], args) -> None:
           "button, same kind of files)")
     head = (f"{'file':9} | {'':10} | {'first view s':>12} {'loaded MB':>9} {'step ms':>8} "
             f"{'+curve ms':>9} {'bytes/step':>10} {'RSS MB':>6}")
-    print(head)
-    print("-" * len(head))
+    heading(head)
     for r in results:
         loads, k = r["loads"], r["keys"]
         warm = [v["heatmap"] for v in loads[1:]] or [loads[0]["heatmap"]]
