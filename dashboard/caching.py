@@ -5,9 +5,9 @@
 ========================= ====================================== ================================
 derived results           flask-caching ``FileSystemCache`` under flask-caching ``RedisCache``
 (light curves, figures)   ``<cache_dir>/derived``                (shared by every worker)
-background callbacks      Dash ``DiskcacheManager``: a process   Dash ``CeleryManager`` on the
-(archive search,          per job, state under                   same Redis: jobs run in
-download, TESScut)        ``<cache_dir>/background``             ``celery -A dashboard.worker``
+background callbacks      ``LocalJobManager`` (Dash's            Dash ``CeleryManager`` on the
+(archive search,          DiskcacheManager): a process per job,  same Redis: jobs run in
+download, TESScut)        state under ``<cache_dir>/background`` ``celery -A dashboard.worker``
 files, pixel cubes        ``<cache_dir>/tpf``: the bytes and     the same: workers share them
                           native-endian ``.npy`` arrays, opened  through the page cache, never
                           memory-mapped                          through Redis

@@ -1,6 +1,6 @@
 """Archive search and download: Dash background callbacks over :class:`MastArchive`.
 
-Searches, downloads and TESScut cutouts run as background callbacks (``DiskcacheManager``, a
+Searches, downloads and TESScut cutouts run as background callbacks (``LocalJobManager``, a
 cache folder under ``settings['cache_dir']/background``, each job in a process of its own; or,
 with ``REDIS_URL`` set, ``CeleryManager``, jobs in ``celery -A dashboard.worker`` processes on
 the same host: see :mod:`dashboard.caching`), so the page stays usable: the cadence keys, the
