@@ -229,6 +229,7 @@
     context.putImageData(image, 0, 0);
     box.style.display = "";
     box.dataset.frame = String(frame);
+    box.dataset.mode = painter.source.mode;
     painter.painted = frame;
     painter.paintedAt = performance.now();
     writeReadout(batch.readouts[index]);
@@ -302,6 +303,8 @@
       return batch.pixels.subarray(at, at + size);
     },
     paintedAt: function () { return painter.paintedAt; },
+    /* The frame source painted from: its mode and colours (tests compare them with Plotly's). */
+    source: function () { return painter.source; },
     shown: function () { return painter.painted !== null ? painter.painted : plotlyFrame(); },
     setPlaying: function (playing) {
       painter.playing = playing;

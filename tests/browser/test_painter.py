@@ -35,10 +35,14 @@ IMAGES = """async () => {
   const x = c.getContext('2d');
   x.drawImage(img, 0, 0);
   const meta = gd.data[0].meta;
+  const source = window.tpfFrames.source();
   return {plotly: Array.from(x.getImageData(0, 0, c.width, c.height).data),
           ours: Array.from(ours.getContext('2d').getImageData(0, 0, ours.width, ours.height).data),
           width: c.width, plotlyFrame: meta && typeof meta === 'object' ? meta.frame : meta,
           painted: window.tpfFrames.painted(),
+          paintedMode: ours.parentNode.dataset.mode,
+          sameColours: !!source && JSON.stringify(source.colorscale)
+                                   === JSON.stringify(gd.data[0].colorscale),
           symmetric: gd._fullData[0].zmin === -gd._fullData[0].zmax};
 }"""
 
@@ -58,8 +62,12 @@ def images_agree(page, frame: int, difference: bool = False) -> dict:
     """Once Plotly has caught up with ``frame``: both renderings of it, as arrays."""
     def caught_up():
         got = page.evaluate(IMAGES)
+        # Both caught up: Plotly's figure and the painter's frame source arrive in separate
+        # responses, and until the painter has its new source it keeps the last image.
+        mode = "difference" if difference else "flux"
         ready = got and (got["plotlyFrame"] == frame and got["painted"] == frame
-                 and got["symmetric"] == difference)
+                         and got["symmetric"] == difference and got["paintedMode"] == mode
+                         and got["sameColours"])
         return got if ready else None
     got = wait_until(caught_up, message=f"Plotly's heatmap catching up with frame {frame}")
     plotly = np.array(got["plotly"], dtype=np.int16).reshape(-1, got["width"], 4)
