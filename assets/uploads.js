@@ -14,11 +14,17 @@
     event.stopImmediatePropagation();
     if (event.target.value !== undefined && event.target.type === "file") event.target.value = "";
     const mb = function (n) { return (n / 1048576).toLocaleString(undefined, { maximumFractionDigits: 1 }); };
-    window.dash_clientside.set_props("message", { children: {
-      type: "Div", namespace: "dash_html_components",
-      props: { className: "error", children: big.name + " is " + mb(big.size) +
-        " MB, over the upload limit of " + mb(limit) + " MB. Run the dashboard locally with " +
-        "`python -m dashboard FILE` to open larger files." } } });
+    // The browser's own message line (no Dash property: the server never heard of the file).
+    const box = document.getElementById("browser-message");
+    if (!box) return;
+    box.textContent = "";
+    const line = document.createElement("div");
+    line.className = "error";
+    line.id = "upload-refused";
+    line.textContent = big.name + " is " + mb(big.size) + " MB, over the upload limit of " +
+      mb(limit) + " MB. Run the dashboard locally with `python -m dashboard FILE` to open " +
+      "larger files.";
+    box.appendChild(line);
   }
   document.addEventListener("change", refuseOversized, true);
   document.addEventListener("drop", refuseOversized, true);

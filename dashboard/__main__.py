@@ -13,7 +13,6 @@ import argparse
 import logging
 import os
 import sys
-from pathlib import Path
 
 from .data import DataError
 
@@ -26,7 +25,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("file", nargs="?", help="target pixel file (.fits or .fits.gz)")
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"),
                         help="address to listen on (default 127.0.0.1; $HOST)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8050)),
+    parser.add_argument("--port", type=int, default=_port(),
                         help="port (default $PORT or 8050)")
     parser.add_argument("--cache-dir", help="where opened files are kept (default "
                                             "$TPF_DASHBOARD_CACHE or ~/.cache/tpf-dashboard)")
@@ -67,6 +66,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _port() -> int:
+    try:
+        return int(os.environ.get("PORT") or 8050)
+    except ValueError:
+        return 8050
+
+
 def _mission(text: str) -> str:
     return next((m for m in ("Kepler", "K2", "TESS") if m.lower() == text.lower()), text)
 
@@ -75,48 +81,50 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from .app import create_app, freeze_startup_objects
+    from .settings import Settings
 
-    config = {"debug": args.debug}
-    if args.file:
-        config["source"] = args.file
-    if args.cache_dir:
-        config["cache_dir"] = args.cache_dir
-    what = "the simulated demo" if not args.file else args.file
+    try:
+        # The one place the command line and the environment meet (dashboard/settings.py).
+        settings = Settings.from_env(source=args.file, cache_dir=args.cache_dir,
+                                     archive_timeout=args.archive_timeout,
+                                     debug=args.debug or None)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    what = "the simulated demo" if not settings.source else settings.source
     if args.target:
-        if args.archive_timeout is not None:  # the page's searches use it too
-            os.environ["TPF_DASHBOARD_ARCHIVE_TIMEOUT"] = f"{args.archive_timeout:g}"
         try:
-            found = open_target(args, Path(args.cache_dir) if args.cache_dir else None)
+            found = open_target(args, settings)
         except DataError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         if found is not None:
-            config["source"], config["filename"], what = found
+            source, filename, what = found
+            settings = settings.but(source=source, filename=filename)
     try:
-        app = create_app(config)
+        app = create_app(settings)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     freeze_startup_objects()
     print(f"Serving {what} at http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
-    app.run(host=args.host, port=args.port, debug=args.debug,
+    app.run(host=args.host, port=args.port, debug=settings.debug,
             dev_tools_disable_version_check=True)
     return 0
 
 
-def open_target(args: argparse.Namespace,
-                cache_dir: Path | None) -> tuple[str, str, str] | None:
+def open_target(args: argparse.Namespace, settings) -> tuple[str, str, str] | None:
     """(path, filename, description) of the target's file, or None for the demo.
 
     Raises DataError for a request that cannot succeed (an unreadable target, one MAST does not
     have); when MAST itself cannot be used, prints why and falls back to a cached copy or None.
     """
-    from .callbacks.archive import archive_down, make_archive
-    from .data.store import default_cache_dir
+    from .data.archive import archive_down
     from .data.targets import parse_target
+    from .services import make_archive
 
     target = parse_target(args.target)
-    archive = make_archive(cache_dir or default_cache_dir(), timeout=args.archive_timeout)
+    archive = make_archive(settings)
     print(f"Searching MAST for {target.label} (timeout {archive.timeout:g} s)…", flush=True)
     try:
         products = archive.search(target, mission=args.mission, period=args.period,

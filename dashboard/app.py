@@ -1,25 +1,7 @@
-"""The application factory: ``create_app(config)`` builds a Dash app; ``server`` is for gunicorn.
+"""The application factory: ``create_app(settings)`` builds a Dash app; ``server`` is for gunicorn.
 
-Configuration (a dict, every key optional; environment variables give the defaults so a PaaS
-can configure the deployed ``server`` without code):
-
-==================== ============================== =========================================
-key                  environment                    meaning
-==================== ============================== =========================================
-source               TPF_DASHBOARD_FILE             TPF path or bytes to open; demo if unset
-cache_dir            TPF_DASHBOARD_CACHE            files and derived results (default
-                                                    ~/.cache/tpf-dashboard)
-max_tpf_upload_mb    TPF_DASHBOARD_MAX_UPLOAD_MB    TPF upload size cap (default 200)
-max_lightcurve_…     TPF_DASHBOARD_MAX_LC_UPLOAD_MB light-curve upload size cap (default 50)
-max_open_files       TPF_DASHBOARD_MAX_OPEN         opened files held per process (default 8)
-redis_url            REDIS_URL                      Redis for the shared cache and Celery
-                                                    background jobs (default: none, see
-                                                    dashboard/caching.py)
-secret_key           SECRET_KEY                     signs background-job handles; give every
-                                                    worker the same one (default: one kept in
-                                                    the job store)
-debug                (only from the CLI's --debug)  Dash dev tools; off by default
-==================== ============================== =========================================
+``settings`` is a :class:`dashboard.settings.Settings` (or a dict of overrides of the
+environment's, or None: the environment's); see that module for every setting.
 """
 
 from __future__ import annotations
@@ -27,22 +9,22 @@ from __future__ import annotations
 import gc
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from dash import Dash, ctx, html, no_update, set_props
-from flask import jsonify
+from flask import jsonify, request
 
 from . import __version__, callbacks
 from .caching import JobQueueUnavailable, log_to_stderr, shared_cache
-from .callbacks.custom import custom_view, lightcurve_blob
-from .callbacks.files import file_view
-from .callbacks.frames import readout
 from .data import DataError
-from .data.demo import demo_bytes
-from .data.store import TPFStore, default_cache_dir
-from .figures.lightcurve import with_custom
-from .figures.stretch import DEFAULT_PERCENTILES, DEFAULT_SCALE
+from .data.store import TPFStore
 from .layout import page
+from .settings import Settings
+from .view.custom import BLOB_KIND, lightcurve_blob
+from .view.opening import opening
+from .view.owner import ViewRecord
+from .view.state import DEFAULT
 
 log = logging.getLogger(__name__)
 
@@ -51,29 +33,11 @@ _HERE = Path(__file__).resolve().parent
 ASSETS = next(p for p in (_HERE / "assets", _HERE.parent / "assets") if p.is_dir())
 
 
-def settings_from(config: dict | None) -> dict:
-    config = dict(config or {})
-    env = os.environ
-    return {
-        "source": config.get("source", env.get("TPF_DASHBOARD_FILE")),
-        "filename": config.get("filename"),
-        "cache_dir": Path(config.get("cache_dir") or default_cache_dir()),
-        "max_tpf_upload_mb": float(config.get("max_tpf_upload_mb",
-                                              env.get("TPF_DASHBOARD_MAX_UPLOAD_MB", 200))),
-        "max_lightcurve_upload_mb": float(config.get(
-            "max_lightcurve_upload_mb", env.get("TPF_DASHBOARD_MAX_LC_UPLOAD_MB", 50))),
-        "max_open_files": int(config.get("max_open_files",
-                                         env.get("TPF_DASHBOARD_MAX_OPEN", 8))),
-        "redis_url": config.get("redis_url", env.get("REDIS_URL")) or None,
-        "secret_key": config.get("secret_key", env.get("SECRET_KEY")) or None,
-        "debug": bool(config.get("debug", False)),
-        "custom_lightcurve": config.get("custom_lightcurve"),  # a CustomLightCurve
-    }
-
-
-def create_app(config: dict | None = None) -> Dash:
-    """Build the dashboard. Raises DataError if the configured source is not a readable TPF."""
-    settings = settings_from(config)
+def create_app(settings: Settings | Mapping | None = None) -> Dash:
+    """Build the dashboard. Raises DataError if the configured source is not a readable TPF
+    (or a setting is not of its kind)."""
+    if not isinstance(settings, Settings):
+        settings = Settings.from_env(**dict(settings or {}))
     app = Dash(
         __name__,
         title="Is that blip real? · TPF dashboard",
@@ -85,75 +49,74 @@ def create_app(config: dict | None = None) -> Dash:
         on_error=_show_error,
     )
     server = app.server
-    if settings["secret_key"]:
+    if settings.secret_key:
         # Dash signs background-job handles with it. Without one, each worker reads a secret
         # from the job store, and a worker that first asks while Redis is down keeps a secret
         # of its own, so its peers refuse the handles it signs.
-        server.secret_key = settings["secret_key"]
+        server.secret_key = settings.secret_key
     # Flask refuses request bodies over this before reading them. Uploads travel base64-encoded
     # (4/3 of the file) inside a JSON callback body, hence the margin; the exact cap on the
     # decoded file is checked with a clear message in the upload callback.
-    server.config["MAX_CONTENT_LENGTH"] = int(settings["max_tpf_upload_mb"] * 2**20 * 4 / 3
-                                              + 2**20)
-    store = TPFStore(settings["cache_dir"], max_open=settings["max_open_files"],
+    server.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_bytes * 4 / 3 + 2**20)
+    store = TPFStore(settings.cache_dir, max_open=settings.max_open_files,
                      shared=shared_cache(server, settings),
                      namespace=f"tpf-dashboard-{__version__}")
-
-    source = settings["source"]
-    if source is None:
-        default_id = store.add(demo_bytes(), "simulated demo")
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        default_id = store.add(bytes(source), settings["filename"] or "file")
-    else:
-        path = Path(source)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
-        default_id = store.add(data, settings["filename"] or path.name)
+    default_id = _open_source(store, settings)
 
     custom = None
-    if settings["custom_lightcurve"] is not None:  # show(tpf, lc=...) from Python
-        lc = settings["custom_lightcurve"]
-        custom = {"id": store.put_blob(lightcurve_blob(lc), "lightcurves", lc.name),
+    if settings.custom_lightcurve is not None:  # show(tpf, lc=...) from Python
+        lc = settings.custom_lightcurve
+        custom = {"id": store.put_blob(lightcurve_blob(lc), BLOB_KIND, lc.name),
                   "name": lc.name, "columns": None, "time_system": lc.time_system}
 
     def layout():
-        view = file_view(store, default_id, DEFAULT_PERCENTILES, DEFAULT_SCALE)
-        if custom is not None:
-            try:
-                traces, notices = custom_view(store, custom, default_id)
-                view["lightcurve"] = with_custom(view["lightcurve"], traces)
-            except DataError as exc:
-                notices = [str(exc)]
-            view["notes"] = view["notes"] + [html.Div(n, className="notice") for n in notices]
-        return page(default_id, settings["max_tpf_upload_mb"], view,
-                    readout(store.get(default_id), 0), settings["max_lightcurve_upload_mb"],
-                    custom=custom)
+        return page(settings, opening(store, ViewRecord(DEFAULT.but(file=default_id)), custom))
 
     app.layout = layout
     callbacks.register(app, store, settings)
+    _routes(app, store, settings, default_id)
+    app.store = store
+    app.default_file = default_id
+    app.settings = settings
+    return app
+
+
+def _open_source(store: TPFStore, settings: Settings) -> str:
+    source = settings.source
+    if source is None:
+        from .data.demo import demo_bytes
+
+        return store.add(demo_bytes(), "simulated demo")
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return store.add(bytes(source), settings.filename or "file")
+    path = Path(source)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
+    return store.add(data, settings.filename or path.name)
+
+
+def _routes(app: Dash, store: TPFStore, settings: Settings, default_id: str) -> None:
+    server = app.server
 
     @server.errorhandler(413)
     def too_large(error):
         """A request body over MAX_CONTENT_LENGTH, refused unread: on the callback route, answer
         in Dash's own response shape so the page shows why instead of failing silently."""
-        from flask import request
-
         if not request.path.endswith("/_dash-update-component"):
             return error
-        limit = settings["max_tpf_upload_mb"]
-        text = (f"That file is over the upload limit of {limit:g} MB. Run the dashboard locally "
-                "with `python -m dashboard FILE` to open larger files.")
+        text = (f"That file is over the upload limit of {settings.max_upload_mb:g} MB. Run the "
+                "dashboard locally with `python -m dashboard FILE` to open larger files.")
         message = {"type": "Div", "namespace": "dash_html_components",
                    "props": {"className": "error", "children": text}}
-        # Only uploads get this big, and both upload callbacks output the message.
-        return jsonify(multi=True, response={"message": {"children": message}})
+        # Only uploads get this big; the TPF upload's status line says so.
+        return jsonify(multi=True, response={"upload-status": {"children": message}})
 
     @server.route("/health")
     def health():
         return jsonify(status="ok", default_file=default_id, worker=os.getpid(),
-                       shared_cache="redis" if settings["redis_url"] else "files",
+                       shared_cache="redis" if settings.redis_url else "files",
                        shared_cache_available=store.shared.available)
 
     @server.after_request
@@ -163,14 +126,10 @@ def create_app(config: dict | None = None) -> Dash:
         response.headers["X-Worker-PID"] = str(os.getpid())
         return response
 
-    app.store = store
-    app.default_file = default_id
-    app.settings = settings
-    return app
-
 
 def _show_error(error: Exception):
-    """Any exception a callback did not expect: log it, tell the user, keep serving."""
+    """Any exception a callback did not expect: log it, tell the user, keep serving. The only
+    writer of ``message``."""
     if isinstance(error, JobQueueUnavailable):
         # Refused before the job started (logged where it was refused). Dash drops set_props
         # of a background callback's dispatch, so the message goes out as its status output.
@@ -182,7 +141,7 @@ def _show_error(error: Exception):
     return None
 
 
-_STATUS_OUTPUTS = ("archive-status", "movie-status", "message")
+_STATUS_OUTPUTS = ("archive-status", "movie-status")
 
 
 def _status_outputs(text: str):

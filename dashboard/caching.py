@@ -42,20 +42,20 @@ REDIS_TIMEOUT_S = 1.0
 _DERIVED_TIMEOUT_S = 24 * 3600
 
 
-def shared_cache(server, settings: dict) -> Cache:
+def shared_cache(server, settings) -> Cache:
     """The cache of derived results that all workers share."""
     config = {"CACHE_DEFAULT_TIMEOUT": _DERIVED_TIMEOUT_S}
-    if settings.get("redis_url"):
+    if settings.redis_url:
         config.update({
             "CACHE_TYPE": "RedisCache",
-            "CACHE_REDIS_URL": settings["redis_url"],
+            "CACHE_REDIS_URL": settings.redis_url,
             "CACHE_KEY_PREFIX": "tpf-dashboard:",
             "CACHE_OPTIONS": _redis_options(),  # passed to redis.from_url
         })
     else:
         config.update({
             "CACHE_TYPE": "FileSystemCache",
-            "CACHE_DIR": str(Path(settings["cache_dir"]) / "derived"),
+            "CACHE_DIR": str(Path(settings.cache_dir) / "derived"),
             "CACHE_THRESHOLD": 2000,
         })
     return Cache(server, config=config)
@@ -82,11 +82,11 @@ def celery_app(redis_url: str):
     return app
 
 
-def background_manager(settings: dict, handle):
+def background_manager(settings, handle):
     """Dash's manager for background callbacks: Celery on Redis when ``redis_url`` is set,
     else a process per job with ``handle`` (a diskcache.Cache) holding their state."""
-    if settings.get("redis_url"):
-        return _celery_manager(settings["redis_url"])
+    if settings.redis_url:
+        return _celery_manager(settings.redis_url)
     return LocalJobManager(handle)
 
 

@@ -5,7 +5,8 @@ Ids (a public interface, listed in the README): ``target`` (what to look for), `
 ``archive-results`` (the files found; each row's button has the pattern-matching id
 ``{"type": "archive-open", "index": i}``), ``tesscut-panel`` with ``tesscut-sector``,
 ``tesscut-size`` and ``tesscut`` (a full-frame-image cutout), ``archive-busy`` with
-``archive-progress``, ``archive-progress-text`` and ``cancel-download``, and ``archive-status``.
+``archive-progress``, ``archive-progress-text`` and ``cancel-download``, ``archive-status`` and
+``archive-cancelled``.
 The callbacks are in callbacks/archive.py.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from .data.archive_products import exposure_text
 
 EXPOSURE_CHOICES = [
     {"label": "fast (20 s)", "value": "fast"},
@@ -26,7 +26,6 @@ DEFAULT_CUTOUT_SIZE = 10
 PLACEHOLDER = "KIC 8462852, EPIC 201572338, TIC 261136679, Kepler-10 or 285.679 +50.241"
 
 _ROW = {"display": "flex", "flexWrap": "wrap", "gap": "8px", "alignItems": "center"}
-_CELL = {"padding": "2px 10px", "textAlign": "left"}
 
 
 def archive_panel() -> html.Div:
@@ -37,15 +36,16 @@ def archive_panel() -> html.Div:
             html.Label("Find a target", htmlFor="target"),
             dcc.Input(id="target", type="text", placeholder=PLACEHOLDER, debounce=False,
                       autoComplete="off", spellCheck=False, n_submit=0,
-                      style={"minWidth": "28em", "flex": "1 1 28em"}),
+                      style={"minWidth": "24em", "flex": "1 1 28em"}),
             dcc.Dropdown(id="archive-mission", options=MISSION_CHOICES, value=None,
                          placeholder="any mission", searchable=False,
-                         style={"width": "140px", "minWidth": "140px"}),
-            dcc.Input(id="archive-period", type="number", min=0, step=1,
-                      placeholder="quarter / campaign / sector", style={"width": "14em"}),
+                         style={"width": "11em", "minWidth": "11em"}),
+            html.Span(title="Kepler quarter, K2 campaign or TESS sector", children=dcc.Input(
+                id="archive-period", type="number", min=0, step=1,
+                placeholder="quarter, campaign or sector", style={"width": "16em"})),
             dcc.Dropdown(id="archive-exposure", options=EXPOSURE_CHOICES, value=None,
                          placeholder="any exposure", searchable=False,
-                         style={"width": "160px", "minWidth": "160px"}),
+                         style={"width": "12em", "minWidth": "12em"}),
             html.Button("Search", id="search", className="search", n_clicks=0,
                         title="Search MAST for this target's target pixel files"),
         ]),
@@ -59,6 +59,7 @@ def archive_panel() -> html.Div:
             ])),
         html.Div(id="archive-status", className="archive-status", role="status",
                  **{"aria-live": "polite"}),
+        html.Div(id="archive-cancelled", className="archive-status"),
         html.Div(id="archive-results", className="archive-results"),
         html.Div(id="tesscut-panel", className="tesscut-panel", hidden=True, children=html.Div(
             style=_ROW, children=[
@@ -72,39 +73,4 @@ def archive_panel() -> html.Div:
             html.Button("Cut out and open", id="tesscut", className="tesscut", n_clicks=0),
         ])),
         dcc.Store(id="archive-found"),  # the listed files and the target's position
-    ])
-
-
-def size_text(size: int | None) -> str:
-    if not size:
-        return "size unknown"
-    return f"{size / 2**20:,.1f} MB" if size >= 2**20 else f"{size / 1024:,.0f} KB"
-
-
-def results_table(products: list[dict], label: str) -> html.Div:
-    """The files found, one row each; the row's Open button downloads (or reuses) and opens it."""
-    cone = any(p.get("distance_arcsec") for p in products)
-    head = ["Mission", "Quarter / campaign / sector", "Exposure", "Author", "Size", "Target"]
-    if cone:
-        head.append("Distance")
-    rows = []
-    for i, p in enumerate(products):
-        cells = [p["mission"], p["period_label"], exposure_text(p["exposure_s"]), p["author"],
-                 size_text(p["size_bytes"]), p["target_name"]]
-        if cone:
-            cells.append(f"{p['distance_arcsec']:.1f}″")
-        rows.append(html.Tr(className="archive-row", title=p["filename"], children=[
-            *[html.Td(c, style=_CELL) for c in cells],
-            html.Td(html.Button("Open", id={"type": "archive-open", "index": i},
-                                className="archive-open", n_clicks=0,
-                                title=f"Download (or reuse the cached copy) and open "
-                                      f"{p['filename']}"), style=_CELL),
-        ]))
-    return html.Div([
-        html.Div(f"{len(products)} target pixel file{'s' if len(products) != 1 else ''} of "
-                 f"{label} at MAST; pick one to open it:", className="archive-caption"),
-        html.Table(className="archive-table", style={"borderCollapse": "collapse"}, children=[
-            html.Thead(html.Tr([html.Th(h, style=_CELL) for h in head] + [html.Th("")])),
-            html.Tbody(rows),
-        ]),
     ])

@@ -23,4 +23,4 @@ if not os.environ.get("REDIS_URL"):
 log_to_stderr()
 from .app import app  # noqa: E402  (builds the app: registers the background tasks)
 
-celery_app = _celery_for(app.settings["redis_url"])
+celery_app = _celery_for(app.settings.redis_url)

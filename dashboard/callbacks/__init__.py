@@ -1,17 +1,34 @@
-"""Callbacks: thin glue that reads the cached store and calls the figures layer."""
+"""Callbacks: thin adapters between the page and the view layer (dashboard/view).
+
+Every Dash property has exactly one writer; README's "Who writes what" lists them.
+"""
 
 from __future__ import annotations
 
-from . import analysis, aperture, archive, custom, files, frame_source, frames, navigation, share
+from . import (
+    archive,
+    browser,
+    curve,
+    custom,
+    diagnostics,
+    exports,
+    files,
+    frames,
+    notes,
+    pixels,
+    view,
+)
 
 
 def register(app, store, settings) -> None:
+    view.register(app, store, settings)
     files.register(app, store, settings)
     custom.register(app, store, settings)
-    aperture.register(app, store)
-    analysis.register(app, store, settings)
+    curve.register(app, store)
+    pixels.register(app, store)
     frames.register(app, store)
-    frame_source.register(app, store)
-    navigation.register(app)
+    diagnostics.register(app, store)
+    notes.register(app, store)
+    exports.register(app, store, settings)
     archive.register(app, store, settings)
-    share.register(app, store, settings)
+    browser.register(app)

@@ -1,79 +1,26 @@
-"""The user's own light curve: upload, column and time-system choices, registration.
+"""The user's own light curve: one owner for the ``custom`` store and its controls.
 
-The uploaded bytes are kept in the store by content id; the browser's ``custom`` store holds
-that id with the user's choices, so the parsed and registered curve can be rebuilt by any
-worker (and is cached per process).
+An upload is read once (its bytes kept in the store by content id, then emptied from the
+page); the column and time-system dropdowns and the Remove button change the choices. The
+curve itself is drawn by callbacks/curve.py from the store, like the view's own.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 
-import numpy as np
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
 
 from ..data import DataError
-from ..data.lightcurves import read_lightcurve, to_mission_time
-from ..data.registration import register as register_points
-from ..figures.lightcurve import custom_traces
+from ..data.lightcurves import read_lightcurve
+from ..view.custom import BLOB_KIND
 from .files import decode_upload
+from .parts import notes
 
 log = logging.getLogger(__name__)
-_KIND = "lightcurves"
-
-
-def _parse(store, custom: dict):
-    data, name = store.get_blob(custom["id"], _KIND)
-    system = custom.get("time_system")
-    return read_lightcurve(data, name, columns=custom.get("columns") or None,
-                           time_system=None if system in (None, "auto") else system)
-
-
-def custom_curve(store, custom: dict, fid: str):
-    """The custom curve, its times in the TPF's system, and its registration onto the TPF
-    ``fid``: computed once per (upload, column and time-system choices, TPF) in the store,
-    keyed by ids, so a registration can never be served for another file."""
-    columns = ",".join(f"{role}={name}" for role, name in sorted(
-        (custom.get("columns") or {}).items()))
-    key = f"custom:{custom['id']}:{columns}:{custom.get('time_system')}"
-
-    def compute(tpf):
-        lc = _parse(store, custom)
-        time = to_mission_time(lc, tpf.time_system, tpf.bjd_reference)
-        by_cadence = lc.cadenceno is not None and not tpf.cadenceno_synthesised
-        registration = register_points(
-            time, tpf.time, cadence_days=tpf.cadence_days,
-            custom_cadenceno=lc.cadenceno if by_cadence else None,
-            tpf_cadenceno=tpf.cadenceno if by_cadence else None)
-        return lc, time, registration
-    return store.derived(fid, key, compute, share=False)
-
-
-def custom_view(store, custom: dict, fid: str, normalise=lambda values: values):
-    """The custom curve's two traces and its notices ('n of m points matched', the time
-    system assumed and why, the reader's notes), for the figure and the message area."""
-    tpf = store.get(fid)
-    lc, time, registration = custom_curve(store, custom, fid)
-    cadence = tpf.cadence_days or float(np.nanmedian(np.diff(tpf.time)))
-    traces = custom_traces(time, normalise(lc.flux), registration.frames, name=lc.name,
-                           time_system=tpf.time_system, max_gap_days=1.5 * cadence)
-    notices = [f"{lc.name}: {registration.summary()} Times read as {lc.time_system}: "
-               f"{lc.time_system_reason}.", *lc.notes]
-    return traces, notices
-
-
-def lightcurve_blob(lc) -> bytes:
-    """A CustomLightCurve given in Python (``show(lc=...)``), as CSV bytes the upload path
-    reads back, so every worker can rebuild it from the store like an uploaded file."""
-    columns = {"time": lc.time, "flux": lc.flux, "flux_err": lc.flux_err,
-               "cadenceno": lc.cadenceno, "quality": lc.quality}
-    names = [name for name, values in columns.items() if values is not None]
-    table = np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in names])
-    buffer = io.StringIO()
-    # %.17g: every float64 survives the text round trip exactly.
-    np.savetxt(buffer, table, delimiter=",", header=",".join(names), comments="", fmt="%.17g")
-    return buffer.getvalue().encode()
+_DROPDOWNS = ("custom-time", "custom-flux", "custom-err")
+_ROLES = {"custom-time": "time", "custom-flux": "flux", "custom-err": "flux_err"}
 
 
 def _options(names: list[str]) -> list[dict]:
@@ -81,65 +28,62 @@ def _options(names: list[str]) -> list[dict]:
 
 
 def register(app, store, settings) -> None:
-    limit = int(settings["max_lightcurve_upload_mb"] * 2**20)
+    limit = settings.max_lightcurve_bytes
 
     @app.callback(
-        Output("custom", "data"),
-        Output("custom-controls", "hidden"),
-        Output("custom-time", "options"),
-        Output("custom-time", "value"),
-        Output("custom-flux", "options"),
-        Output("custom-flux", "value"),
-        Output("custom-err", "options"),
-        Output("custom-err", "value"),
-        Output("custom-system", "value"),
-        Output("message", "children", allow_duplicate=True),
-        Input("upload-lightcurve", "contents"),
-        State("upload-lightcurve", "filename"),
+        output={
+            "custom": Output("custom", "data"),
+            "hidden": Output("custom-controls", "hidden"),
+            "options": {name: Output(name, "options") for name in _DROPDOWNS},
+            "values": {name: Output(name, "value") for name in (*_DROPDOWNS, "custom-system")},
+            "status": Output("custom-status", "children"),
+            "contents": Output("upload-lightcurve", "contents"),
+        },
+        inputs={
+            "contents": Input("upload-lightcurve", "contents"),
+            "values": {name: Input(name, "value") for name in (*_DROPDOWNS, "custom-system")},
+            "clear": Input("custom-clear", "n_clicks"),
+            "filename": State("upload-lightcurve", "filename"),
+            "custom": State("custom", "data"),
+        },
         prevent_initial_call=True,
     )
-    def upload(contents, filename):
-        filename = filename or "uploaded light curve"
-        try:
-            data = decode_upload(contents, limit, filename)
-            lc = read_lightcurve(data, filename, max_bytes=limit)
-        except DataError as exc:
-            log.info("refused light curve %r: %s", filename, exc)
-            return (*(no_update,) * 9,
-                    html.Div(str(exc), className="error", id="custom-error"))
-        fid = store.put_blob(data, _KIND, filename)
-        candidates = lc.candidates
-        # The registration notice (analysis.py) follows at once and says what was assumed.
-        notes = [f"{lc.name}: {len(lc.time):,} points read."]
-        return ({"id": fid, "name": lc.name, "columns": None, "time_system": "auto"}, False,
-                _options(candidates.get("time", [])), lc.columns.get("time"),
-                _options(candidates.get("flux", [])), lc.columns.get("flux"),
-                _options(candidates.get("flux_err", [])), lc.columns.get("flux_err"),
-                "auto", [html.Div(text, className="notice") for text in notes])
-
-    @app.callback(
-        Output("custom", "data", allow_duplicate=True),
-        Input("custom-time", "value"),
-        Input("custom-flux", "value"),
-        Input("custom-err", "value"),
-        Input("custom-system", "value"),
-        State("custom", "data"),
-        prevent_initial_call=True,
-    )
-    def choose(time, flux, flux_err, system, custom):
+    def own_custom(contents, values, clear, filename, custom):
+        out = {"custom": no_update, "hidden": no_update,
+               "options": {name: no_update for name in _DROPDOWNS},
+               "values": {name: no_update for name in (*_DROPDOWNS, "custom-system")},
+               "status": no_update, "contents": no_update}
+        trigger = ctx.triggered_id
+        if trigger == "custom-clear":
+            return {**out, "custom": {}, "hidden": True, "status": []}
+        if trigger == "upload-lightcurve":
+            if contents is None:
+                raise PreventUpdate
+            return {**out, **_upload(store, contents, filename, limit), "contents": None}
         if not custom:
-            return no_update
-        columns = {role: name for role, name in
-                   (("time", time), ("flux", flux), ("flux_err", flux_err)) if name}
-        chosen = {**custom, "columns": columns, "time_system": system or "auto"}
-        return no_update if chosen == custom else chosen
+            raise PreventUpdate
+        columns = {_ROLES[name]: values[name] for name in _DROPDOWNS if values.get(name)}
+        chosen = {**custom, "columns": columns,
+                  "time_system": values.get("custom-system") or "auto"}
+        return {**out, "custom": chosen} if chosen != custom else out
 
-    @app.callback(
-        Output("custom", "data", allow_duplicate=True),
-        Output("custom-controls", "hidden", allow_duplicate=True),
-        Output("upload-lightcurve", "contents"),
-        Input("custom-clear", "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def clear(_):
-        return {}, True, None
+
+def _upload(store, contents: str, filename: str | None, limit: int) -> dict:
+    filename = filename or "uploaded light curve"
+    try:
+        data = decode_upload(contents, limit, filename)
+        lc = read_lightcurve(data, filename, max_bytes=limit)
+    except DataError as exc:
+        log.info("refused light curve %r: %s", filename, exc)
+        return {"status": notes([str(exc)], "error")}
+    fid = store.put_blob(data, BLOB_KIND, filename)
+    candidates = lc.candidates
+    return {
+        "custom": {"id": fid, "name": lc.name, "columns": None, "time_system": "auto"},
+        "hidden": False,
+        "options": {name: _options(candidates.get(_ROLES[name], [])) for name in _DROPDOWNS},
+        "values": {**{name: lc.columns.get(_ROLES[name]) for name in _DROPDOWNS},
+                   "custom-system": "auto"},
+        # The registration notice follows in analysis-notes and says what was assumed.
+        "status": notes([f"{lc.name}: {len(lc.time):,} points read."]),
+    }

@@ -46,6 +46,15 @@ MAST_SERVER = "https://mast.stsci.edu"
 # The STScI name resolver (SANTA), the service astroquery.mast.utils.resolve_object calls.
 RESOLVER_URL = "http://mastresolver.stsci.edu/Santa-war/query"
 _CHUNK = 256 * 1024
+# Words of this module's messages for "the archive, not the request, is the problem".
+_ARCHIVE_DOWN = ("unreachable", "did not answer", "stopped answering", "server error",
+                 "connection to mast broke")
+
+
+def archive_down(message: str) -> bool:
+    """Whether an archive error means MAST could not be used (rather than a bad request)."""
+    lowered = message.lower()
+    return any(word in lowered for word in _ARCHIVE_DOWN)
 
 
 class Archive(Protocol):
@@ -138,9 +147,9 @@ class MastArchive:
                     raise DataError(f"No Kepler, K2 or TESS observations at MAST carry the number "
                                     f"{target.id}. Check it, or add KIC, EPIC or TIC before it.")
                 return table
-            ra, dec = self._resolve(target.label, unknown_id=True)  # ids MAST files elsewhere
+            ra, dec = self.resolve(target.label, unknown_id=True)  # ids MAST files elsewhere
         elif target.kind == "name":
-            ra, dec = self._resolve(target.name)
+            ra, dec = self.resolve(target.name)
         else:
             ra, dec = target.ra, target.dec
         table = self._query(coordinates=SkyCoord(ra, dec, unit="deg"), radius=self.cone_radius,
@@ -161,7 +170,7 @@ class MastArchive:
                            for name in table["target_name"]]]
         return table
 
-    def _resolve(self, name: str, unknown_id: bool = False) -> tuple[float, float]:
+    def resolve(self, name: str, unknown_id: bool = False) -> tuple[float, float]:
         """A name's position from the MAST name resolver (SANTA), the one astroquery uses.
 
         Called here directly rather than through ``astroquery.mast.utils.resolve_object``, which

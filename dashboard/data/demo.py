@@ -155,5 +155,6 @@ def description() -> str:
     return (
         "Simulated K2-like demo (not real data): a star with a 1% transit every "
         f"{TRANSIT['period']} days; thruster firings every {THRUSTER_EVERY} cadences, flagged "
-        f"in QUALITY; a cosmic ray at frame {COSMIC_RAY['frame'] + 1}; an asteroid crossing the "
-        f"stamp in frames {first + 1}–{last + 1}. Open your own TPF with the upload box.")
+        f"in QUALITY; a cosmic ray at frame {COSMIC_RAY['frame']}; an asteroid crossing the "
+        f"stamp in frames {first}–{last} (frames are 0-based). Open your own TPF with the upload "
+        "box.")

@@ -10,8 +10,8 @@ typed becomes part of a path. Least-recently-used entries are deleted to keep th
 ``max_bytes``; "used" is the file's modification time, which :meth:`DownloadCache.get` touches,
 so every worker process sharing the folder sees the same order without an index to lock.
 
-Defaults: folder ``$TPF_DASHBOARD_CACHE/downloads`` (see :func:`default_cache_dir`), limit
-``$TPF_DASHBOARD_DOWNLOAD_CACHE_MB`` megabytes (2000).
+The folder and the limit are the caller's (dashboard/settings.py: ``<cache_dir>/downloads``
+and ``download_cache_mb``, 2000 MB by default).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import DataError
-from .store import default_cache_dir
 from .tpf import open_tpf
 
 DEFAULT_MAX_MB = 2000
@@ -40,20 +39,6 @@ class DownloadInterrupted(DataError):
     """The archive stopped sending before the whole file arrived."""
 
 
-def default_download_dir() -> Path:
-    return default_cache_dir() / "downloads"
-
-
-def default_max_bytes() -> int:
-    text = os.environ.get("TPF_DASHBOARD_DOWNLOAD_CACHE_MB", "")
-    try:
-        megabytes = float(text) if text.strip() else DEFAULT_MAX_MB
-    except ValueError:
-        raise DataError(f"TPF_DASHBOARD_DOWNLOAD_CACHE_MB must be a number of megabytes, "
-                        f"not {text!r}.") from None
-    return int(megabytes * 1024 * 1024)
-
-
 def cache_key_name(key: str) -> str:
     """The file name stem for a key: 32 hex digits, whatever characters the key holds."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
@@ -62,9 +47,9 @@ def cache_key_name(key: str) -> str:
 class DownloadCache:
     """Verified target pixel files by key, in one folder, kept under ``max_bytes`` in total."""
 
-    def __init__(self, directory: str | os.PathLike | None = None, max_bytes: int | None = None):
-        self.directory = Path(directory) if directory is not None else default_download_dir()
-        self.max_bytes = default_max_bytes() if max_bytes is None else int(max_bytes)
+    def __init__(self, directory: str | os.PathLike, max_bytes: int = DEFAULT_MAX_MB * 2**20):
+        self.directory = Path(directory)
+        self.max_bytes = int(max_bytes)
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def get(self, key: str) -> Path | None:

@@ -48,9 +48,16 @@ class CurveExport:
 
     @property
     def rows(self) -> np.ndarray:
-        """Frames written to the file."""
-        n = self.tpf.n_cadences
-        return np.flatnonzero(~self.hidden) if self.drop_hidden else np.arange(n)
+        """Frames written to the file: those with a valid time (a cadence without one is no
+        point of a light curve), less the hidden ones when they are dropped."""
+        keep = np.isfinite(self.tpf.time)
+        if self.drop_hidden:
+            keep &= ~self.hidden
+        return np.flatnonzero(keep)
+
+    @property
+    def without_time(self) -> int:
+        return int((~np.isfinite(self.tpf.time)).sum())
 
 
 def aperture_flux_err(tpf: TargetPixelFile, mask: np.ndarray) -> np.ndarray:
@@ -116,6 +123,8 @@ def _description(export: CurveExport) -> list[str]:
     lines += [
         f"time system: {tpf.time_system} = BJD - {tpf.bjd_reference:.1f}, TDB",
         quality_words(export),
+        *([f"{export.without_time} cadences without a valid time left out"]
+          if export.without_time else []),
         "flux, flux_err: e-/s; flux_err adds the aperture pixels' FLUX_ERR in quadrature",
     ]
     return lines

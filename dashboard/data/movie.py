@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from plotly.colors import sample_colorscale, unlabel_rgb
 
-from ..figures.stretch import COLORMAP, SCALES
+from ..figures.stretch import COLORMAPS, SCALES
 from .errors import DataError
 from .tpf import TargetPixelFile
 
@@ -46,7 +46,7 @@ class MovieSpec:
     fps: float = 10
     levels: tuple[float, float] = (0.0, 1.0)  # flux at the low and high end of the stretch
     scale: str = "log"
-    colormap: str = COLORMAP
+    colormap: str = "viridis"  # a key of figures.stretch.COLORMAPS
     outline: np.ndarray | None = None  # bool (rows, columns) aperture, or None for no outline
 
     def frames(self, n_frames: int) -> np.ndarray:
@@ -63,10 +63,10 @@ class MovieSpec:
         return frames
 
 
-def palette(colormap: str = COLORMAP) -> list[int]:
+def palette(colormap: str = "viridis") -> list[int]:
     """The flat 768-entry RGB palette of every movie frame."""
     colours = [tuple(int(round(float(v))) for v in unlabel_rgb(c))
-               for c in sample_colorscale(colormap, np.linspace(0, 1, LEVELS).tolist())]
+               for c in sample_colorscale(COLORMAPS[colormap], np.linspace(0, 1, LEVELS).tolist())]
     colours += _EXTRA_COLOURS
     colours += [(0, 0, 0)] * (256 - len(colours))
     return [v for rgb in colours for v in rgb]

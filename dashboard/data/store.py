@@ -193,11 +193,3 @@ class TPFStore:
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename: readers never see half a file."""
     arrays.write_atomically(path, lambda out: out.write(data))
-
-
-def default_cache_dir() -> Path:
-    """``$TPF_DASHBOARD_CACHE``, else ``$XDG_CACHE_HOME/tpf-dashboard`` (``~/.cache/...``)."""
-    if os.environ.get("TPF_DASHBOARD_CACHE"):
-        return Path(os.environ["TPF_DASHBOARD_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "tpf-dashboard"

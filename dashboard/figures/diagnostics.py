@@ -1,5 +1,5 @@
-"""Vetting figures: diagnostics under the light curve, the per-pixel grid, difference colours,
-and the target/background aperture outlines.
+"""Vetting figures: diagnostics beside the light curve, the per-pixel grid, and the colour
+limits of difference images.
 
 Diagnostics are one figure with stacked panels on one shared x-axis (time), not one figure
 per panel: one WebGL context instead of several, one x-range to keep in step with the light
@@ -16,16 +16,12 @@ import warnings
 
 import numpy as np
 from dash import Patch
-from plotly.colors import diverging, make_colorscale
 
 from .encoding import typed_array
-from .pixels import APERTURE_COLOUR, aperture_outline, frame_meta
+from .pixels import APERTURE_COLOUR, BACKGROUND_COLOUR
 
-BACKGROUND_COLOUR = "#27d3e6"
 PANEL_COLOUR = "#1f3b73"
 GRID_COLOUR = "#333333"
-# Blue for fainter than the neighbours, red for brighter, white for no change.
-DIFFERENCE_COLORSCALE = [[float(p), c] for p, c in make_colorscale(diverging.RdBu_r)]
 _PANEL_GAP = 0.04  # fraction of the figure height between panels
 
 
@@ -185,7 +181,7 @@ def grid_point_frame(curves, curve_number: int, point_index: int) -> int | None:
     return curves.frame_at(int(curve_number), j, point)
 
 
-# -- difference image and apertures --------------------------------------------------------------
+# -- difference images --------------------------------------------------------------
 
 def difference_levels(diff: np.ndarray, percentile: float = 99.5) -> tuple[float, float]:
     """Symmetric colour limits (-a, a), a = a robust percentile of |diff|, so zero is white.
@@ -199,35 +195,3 @@ def difference_levels(diff: np.ndarray, percentile: float = 99.5) -> tuple[float
     if not limit > 0:
         limit = 1.0
     return -limit, limit
-
-
-def difference_figure_patch(diff: np.ndarray, index: int, readout: tuple[str, ...] | None = None,
-                            percentile: float = 99.5) -> Patch:
-    """Show a difference image in the pixel heatmap: its values and a diverging scale on zero.
-
-    Leaving difference mode is ``pixels.stretch_patch`` plus ``pixels.frame_patch``.
-    """
-    low, high = difference_levels(diff, percentile)
-    patch = Patch()
-    patch["data"][0]["z"] = typed_array(np.asarray(diff, dtype=np.float32))
-    patch["data"][0]["zmin"] = low
-    patch["data"][0]["zmax"] = high
-    patch["data"][0]["colorscale"] = DIFFERENCE_COLORSCALE
-    patch["data"][0]["meta"] = frame_meta(index, readout)
-    return patch
-
-
-def aperture_shapes(target_mask: np.ndarray, background_mask: np.ndarray | None,
-                    column: int, row: int) -> list[dict]:
-    """Outline shapes for the heatmap: target solid red, background dashed cyan.
-
-    Empty masks give no shape (an empty path would draw nothing but still cost a relayout).
-    """
-    shapes = []
-    for mask, line in ((target_mask, {"color": APERTURE_COLOUR, "width": 2}),
-                       (background_mask, {"color": BACKGROUND_COLOUR, "width": 2,
-                                          "dash": "dash"})):
-        path = aperture_outline(mask, column, row) if mask is not None else ""
-        if path:
-            shapes.append({"type": "path", "path": path, "line": line, "layer": "above"})
-    return shapes

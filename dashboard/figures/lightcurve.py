@@ -107,6 +107,11 @@ def lightcurve_figure(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarr
                       "tickformat": "~f", "automargin": True},
             "yaxis": {"title": {"text": flux_label}, "zeroline": False, "exponentformat": "none",
                       "automargin": True},
+            # The custom curve's own axis, shown when its units are not the aperture's.
+            "yaxis2": {"overlaying": "y", "side": "right", "visible": False, "zeroline": False,
+                       "showgrid": False, "exponentformat": "none", "automargin": True,
+                       "title": {"text": "", "font": {"color": CUSTOM_COLOUR}},
+                       "tickfont": {"color": CUSTOM_COLOUR}},
             "hovermode": "closest",
             "clickmode": "event",
             "clickanywhere": True,
@@ -131,12 +136,14 @@ def curve_patch(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarray,
 
 
 def custom_traces(time: np.ndarray, flux: np.ndarray, frames: np.ndarray, *, name: str,
-                  time_system: str, max_gap_days: float) -> tuple[dict, dict]:
+                  time_system: str, max_gap_days: float, own_axis: bool = False
+                  ) -> tuple[dict, dict]:
     """Traces 2 and 3 for a custom curve already in the TPF's time system.
 
     Lines break wherever consecutive points are more than ``max_gap_days`` apart (cadences the
     custom curve lacks are gaps, not straight lines across them): a NaN is inserted there, and
-    ``customdata`` carries each drawn point's frame (-1 for the inserted breaks).
+    ``customdata`` carries each drawn point's frame (-1 for the inserted breaks). With
+    ``own_axis`` both traces go on the right-hand axis (y2).
     """
     matched = frames >= 0
     t, f, fr = time[matched], flux[matched], frames[matched]
@@ -146,35 +153,47 @@ def custom_traces(time: np.ndarray, flux: np.ndarray, frames: np.ndarray, *, nam
     data = np.insert(fr, breaks, -1)
     template = (f"custom: {name}<br>cadence frame %{{customdata}}<br>%{{x:.5f}} {time_system}"
                 "<br>%{y:.6g}<extra>custom</extra>")
+    axis = "y2" if own_axis else "y"
     custom = {"x": typed_array(x), "y": typed_array(y.astype(np.float32)),
               "customdata": data.tolist(), "visible": True, "name": f"custom: {name}",
-              "hovertemplate": template}
+              "hovertemplate": template, "yaxis": axis}
     lost = ~matched
     unmatched = {"x": typed_array(time[lost]), "y": typed_array(flux[lost].astype(np.float32)),
                  "customdata": [-1] * int(lost.sum()), "visible": bool(lost.any()),
+                 "yaxis": axis,
                  "hovertemplate": (f"custom: {name}<br>matches no cadence<br>%{{x:.5f}} "
                                    f"{time_system}<br>%{{y:.6g}}<extra>unmatched</extra>")}
     return custom, unmatched
 
 
-def custom_patch(traces: tuple[dict, dict] | None, patch: Patch | None = None) -> Patch:
-    """Show (or, with None, hide) the custom curve's traces."""
+def custom_patch(traces: tuple[dict, dict] | None, patch: Patch | None = None,
+                 axis_title: str = "") -> Patch:
+    """Show (or, with None, hide) the custom curve's traces, and its own axis when they use
+    it (``axis_title`` names the curve's flux there)."""
     patch = Patch() if patch is None else patch
     if traces is None:
         for index in (2, 3):
             patch["data"][index]["visible"] = False
             patch["data"][index]["x"] = []
             patch["data"][index]["y"] = []
+        patch["layout"]["yaxis2"]["visible"] = False
         return patch
     for index, trace in zip((2, 3), traces, strict=True):
         for key, value in trace.items():
             patch["data"][index][key] = value
+    own = traces[0].get("yaxis") == "y2"
+    patch["layout"]["yaxis2"]["visible"] = own
+    patch["layout"]["yaxis2"]["title"]["text"] = axis_title if own else ""
     return patch
 
 
-def with_custom(figure: dict, traces: tuple[dict, dict]) -> dict:
+def with_custom(figure: dict, traces: tuple[dict, dict], axis_title: str = "") -> dict:
     """A copy of a light-curve figure with the custom curve's traces filled in."""
     data = [dict(trace) for trace in figure["data"]]
     for index, trace in zip((2, 3), traces, strict=True):
         data[index].update(trace)
-    return {**figure, "data": data}
+    layout = dict(figure["layout"])
+    if traces[0].get("yaxis") == "y2":
+        layout["yaxis2"] = {**layout["yaxis2"], "visible": True,
+                            "title": {**layout["yaxis2"]["title"], "text": axis_title}}
+    return {**figure, "data": data, "layout": layout}

@@ -1,44 +1,56 @@
-"""The target pixel frame: a heatmap on CCD column/row axes with the aperture outlined."""
+"""The target pixel frame: a heatmap on CCD column/row axes with the apertures outlined.
+
+Trace 0 is the heatmap (its ``meta`` says which file and frame ``z`` holds); trace 1 is an
+invisible marker at every pixel centre, because Plotly offers box and lasso selection only on
+a subplot with a selectable trace and a heatmap is not one: selecting its markers selects the
+pixels. Pixel centres sit on integer CCD coordinates (column + j, row + i), so each pixel spans
++-0.5 around its number and the outlines follow the pixel edges.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from dash import Patch
 
 from .encoding import typed_array
-from .stretch import stretched_colorscale
 
 APERTURE_COLOUR = "#ff4b4b"
+BACKGROUND_COLOUR = "#27d3e6"
+# SVG markers beyond this many pixels make every redraw slow; WebGL takes them instead.
+_SVG_SELECTION_LIMIT = 4096
 
 
-def pixel_figure(frame: np.ndarray, *, column: int, row: int, aperture: np.ndarray,
-                 levels: tuple[float, float], scale: str, revision: str = "",
-                 index: int = 0) -> dict:
-    """The whole heatmap figure, sent once per file; steps then patch only ``z``.
+@dataclass(frozen=True)
+class Look:
+    """How an image is coloured: the limits, the colour scale and what the bar says."""
 
-    Pixel centres sit on integer CCD coordinates (column + j, row + i), so each pixel spans
-    +-0.5 around its number and the aperture outline follows the pixel edges.
+    zmin: float
+    zmax: float
+    colorscale: list
+    unit: str = "e⁻/s"
+
+
+def pixel_figure(image: np.ndarray, look: Look, *, column: int, row: int,
+                 target: np.ndarray, background: np.ndarray | None = None,
+                 file: str = "", frame: int = 0, hover: list | None = None) -> dict:
+    """The whole figure, sent when a file is opened; later changes are Patches.
+
+    ``uirevision`` is the file id: zoom and pan survive stretch and aperture changes, and a new
+    file starts from its own stamp. ``layout.meta.ranges`` repeats the first view's ranges for
+    the browser (assets/plotly_adapter.js), because plotly.js keeps an axis's first range
+    across a new figure on a constrained (square-pixel) subplot.
     """
-    rows, columns = frame.shape
-    heatmap = {
-        "type": "heatmap",
-        "z": typed_array(np.asarray(frame, dtype=np.float32)),
-        "x0": column, "dx": 1, "y0": row, "dy": 1,
-        "zmin": levels[0], "zmax": levels[1],
-        "colorscale": stretched_colorscale(scale),
-        "colorbar": {"title": {"text": "e⁻/s", "side": "right"}, "thickness": 14},
-        "hovertemplate": "column %{x}<br>row %{y}<br>%{z:.6g} e⁻/s<extra></extra>",
-        "hoverongaps": False,
-        "meta": index,  # which frame z holds: playback waits for it before advancing
-    }
-    x_range, y_range = initial_view(aperture, column, row)
-    outline = aperture_outline(aperture, column, row)
-    shapes = [{"type": "path", "path": outline, "line": {"color": APERTURE_COLOUR, "width": 2},
-               "layer": "above"}] if outline else []
+    rows, columns = image.shape
+    x_range, y_range = initial_view(target, column, row)
     return {
-        "data": [heatmap],
+        "data": [heatmap(image, look, column=column, row=row, file=file, frame=frame,
+                         hover=hover),
+                 selection_markers(rows, columns, column=column, row=row)],
         "layout": {
-            "uirevision": revision,
+            "uirevision": file,
+            "meta": {"file": file, "ranges": {"x": x_range, "y": y_range}},
             "margin": {"l": 55, "r": 10, "t": 10, "b": 45},
             "xaxis": {"title": {"text": "CCD column"}, "range": x_range,
                       "constrain": "domain", "showgrid": False, "zeroline": False,
@@ -47,11 +59,82 @@ def pixel_figure(frame: np.ndarray, *, column: int, row: int, aperture: np.ndarr
                       "scaleanchor": "x", "scaleratio": 1, "constrain": "domain",
                       "showgrid": False, "zeroline": False,
                       "tick0": row, "dtick": _tick_step(y_range), "automargin": True},
-            "shapes": shapes,
+            "shapes": aperture_shapes(target, background, column, row),
             "plot_bgcolor": "#1e1e1e",
             "dragmode": "zoom",  # double-click returns to the initial view
+            "showlegend": False,
         },
     }
+
+
+def heatmap(image: np.ndarray, look: Look, *, column: int, row: int, file: str = "",
+            frame: int = 0, hover: list | None = None) -> dict:
+    trace = {
+        "type": "heatmap",
+        "z": typed_array(np.asarray(image, dtype=np.float32)),
+        "x0": column, "dx": 1, "y0": row, "dy": 1,
+        "zmin": look.zmin, "zmax": look.zmax, "colorscale": look.colorscale,
+        "colorbar": {"title": {"text": look.unit, "side": "right"}, "thickness": 14},
+        "hovertemplate": "column %{x}<br>row %{y}<br>%{z:.6g} " + look.unit + "<extra></extra>",
+        "hoverongaps": False,
+        "meta": frame_meta(file, frame),
+    }
+    if hover is not None:  # per-pixel extra lines (sky position), rows x columns of strings
+        trace["text"] = hover
+        trace["hovertemplate"] = ("column %{x}<br>row %{y}<br>%{z:.6g} " + look.unit
+                                  + "<br>%{text}<extra></extra>")
+    return trace
+
+
+def selection_markers(rows: int, columns: int, *, column: int, row: int) -> dict:
+    """An invisible marker on every pixel centre: what box and lasso select pick."""
+    j, i = np.meshgrid(np.arange(columns), np.arange(rows))
+    many = rows * columns > _SVG_SELECTION_LIMIT
+    return {
+        "type": "scattergl" if many else "scatter", "mode": "markers", "name": "pixels",
+        "x": typed_array((column + j.ravel()).astype(np.int32)),
+        "y": typed_array((row + i.ravel()).astype(np.int32)),
+        "marker": {"size": 6, "opacity": 0, "color": "#ffffff"},
+        "selected": {"marker": {"opacity": 0}}, "unselected": {"marker": {"opacity": 0}},
+        "hoverinfo": "skip", "showlegend": False,
+    }
+
+
+def frame_meta(file: str, frame: int) -> dict:
+    """The heatmap's ``meta``: which file and frame ``z`` holds (the browser's painter and
+    playback compare it with the frame on screen)."""
+    return {"file": file, "frame": int(frame)}
+
+
+def image_patch(image: np.ndarray, file: str, frame: int, look: Look | None = None,
+                patch: Patch | None = None) -> Patch:
+    """A new frame (or a new kind of image) in the heatmap; with ``look``, its colours too."""
+    patch = Patch() if patch is None else patch
+    patch["data"][0]["z"] = typed_array(np.asarray(image, dtype=np.float32))
+    patch["data"][0]["meta"] = frame_meta(file, frame)
+    if look is not None:
+        look_patch(look, patch)
+    return patch
+
+
+def look_patch(look: Look, patch: Patch | None = None) -> Patch:
+    """A stretch, scale or colour-map change: the colour mapping, never the pixels."""
+    patch = Patch() if patch is None else patch
+    patch["data"][0]["zmin"] = look.zmin
+    patch["data"][0]["zmax"] = look.zmax
+    patch["data"][0]["colorscale"] = look.colorscale
+    patch["data"][0]["colorbar"]["title"]["text"] = look.unit
+    return patch
+
+
+def outline_patch(target: np.ndarray, background: np.ndarray | None, column: int, row: int,
+                  patch: Patch | None = None) -> Patch:
+    """New apertures: their outlines, and any finished box/lasso selection cleared."""
+    patch = Patch() if patch is None else patch
+    patch["layout"]["shapes"] = aperture_shapes(target, background, column, row)
+    patch["layout"]["selections"] = []
+    patch["data"][1]["selectedpoints"] = None
+    return patch
 
 
 # Stamps longer than this many times their width (TESS bright-star columns, 1287x11) would
@@ -84,31 +167,6 @@ def _tick_step(axis_range: list) -> int:
     return max(1, int(np.ceil((axis_range[1] - axis_range[0]) / 8)))
 
 
-def frame_meta(index: int, readout: tuple[str, ...] | None = None):
-    """The heatmap trace's ``meta``: which frame z holds (playback waits for it) and the
-    readout's strings for that frame, which the browser shows when the frame is drawn."""
-    return index if readout is None else {"frame": index, "readout": list(readout)}
-
-
-def frame_patch(frame: np.ndarray, index: int, readout: tuple[str, ...] | None = None,
-                stretch: tuple[tuple[float, float], str] | None = None) -> Patch:
-    """What one cadence step changes in the heatmap: the pixel values and which frame they are
-    (with its readout), and with ``stretch`` = (levels, scale) the colour mapping too."""
-    patch = Patch() if stretch is None else stretch_patch(*stretch)
-    patch["data"][0]["z"] = typed_array(np.asarray(frame, dtype=np.float32))
-    patch["data"][0]["meta"] = frame_meta(index, readout)
-    return patch
-
-
-def stretch_patch(levels: tuple[float, float], scale: str) -> Patch:
-    """What a stretch or scale change alters: the colour mapping, never the pixels."""
-    patch = Patch()
-    patch["data"][0]["zmin"] = levels[0]
-    patch["data"][0]["zmax"] = levels[1]
-    patch["data"][0]["colorscale"] = stretched_colorscale(scale)
-    return patch
-
-
 def aperture_outline(mask: np.ndarray, column: int, row: int) -> str:
     """An SVG path tracing the edges between aperture and non-aperture pixels."""
     mask = np.asarray(mask, dtype=bool)
@@ -128,9 +186,17 @@ def aperture_outline(mask: np.ndarray, column: int, row: int) -> str:
     return "".join(segments)
 
 
-def outline_patch(shapes: list[dict]) -> Patch:
-    """A new aperture: its outline shapes, and any finished box/lasso selection cleared."""
-    patch = Patch()
-    patch["layout"]["shapes"] = shapes
-    patch["layout"]["selections"] = []
-    return patch
+def aperture_shapes(target_mask: np.ndarray, background_mask: np.ndarray | None,
+                    column: int, row: int) -> list[dict]:
+    """Outline shapes for the heatmap: target solid red, background dashed cyan.
+
+    Empty masks give no shape (an empty path would draw nothing but still cost a relayout).
+    """
+    shapes = []
+    for mask, line in ((target_mask, {"color": APERTURE_COLOUR, "width": 2}),
+                       (background_mask, {"color": BACKGROUND_COLOUR, "width": 2,
+                                          "dash": "dash"})):
+        path = aperture_outline(mask, column, row) if mask is not None else ""
+        if path:
+            shapes.append({"type": "path", "path": path, "line": line, "layer": "above"})
+    return shapes

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from astropy.visualization import AsinhStretch, LinearStretch, LogStretch, SqrtStretch
-from plotly.colors import sample_colorscale
+from plotly.colors import get_colorscale, sample_colorscale
 
 SCALES = {
     "linear": LinearStretch(),
@@ -19,19 +19,38 @@ SCALES = {
     "sqrt": SqrtStretch(),
     "asinh": AsinhStretch(a=0.1),
 }
-DEFAULT_SCALE = "log"
-DEFAULT_PERCENTILES = (1.0, 95.0)
-COLORMAP = "Viridis"
+# The view's colour-map names and the Plotly colour scales behind them. "gray" runs black to
+# white (plotly's "Greys" runs the other way); difference maps are diverging, white at zero,
+# red where the frame is brighter than its neighbours.
+COLORMAPS = {"viridis": "Viridis", "gray": "gray", "inferno": "Inferno", "magma": "Magma",
+             "cividis": "Cividis"}
+DIFFERENCE_COLORMAPS = {"rdbu": "RdBu_r", "puor": "PuOr_r", "balance": "balance"}
 _STOPS = 64
 
 
-def stretched_colorscale(scale: str, colormap: str = COLORMAP, stops: int = _STOPS) -> list:
-    """A Plotly colour scale that applies ``scale`` to data spread linearly over [0, 1]."""
+def stretched_colorscale(scale: str, colormap: str = "viridis", stops: int = _STOPS) -> list:
+    """A Plotly colour scale that applies ``scale`` to data spread linearly over [0, 1],
+    in the view's colour map ``colormap`` (a key of COLORMAPS)."""
     try:
         stretch = SCALES[scale]
     except KeyError:
         raise ValueError(f"Unknown scale {scale!r}; choose one of {', '.join(SCALES)}") from None
+    try:
+        colormap = COLORMAPS[colormap]
+    except KeyError:
+        raise ValueError(f"Unknown colour map {colormap!r}; choose one of "
+                         f"{', '.join(COLORMAPS)}") from None
     # Log and asinh rise steeply near 0: place stops densely there (quadratic spacing).
     positions = np.linspace(0.0, 1.0, stops) ** (2 if scale in ("log", "asinh") else 1)
     colours = sample_colorscale(colormap, np.clip(stretch(positions), 0, 1).tolist())
     return [[float(p), c] for p, c in zip(positions, colours, strict=True)]
+
+
+def difference_colorscale(colormap: str = "rdbu") -> list:
+    """A diverging Plotly colour scale for difference images (a key of DIFFERENCE_COLORMAPS)."""
+    try:
+        name = DIFFERENCE_COLORMAPS[colormap]
+    except KeyError:
+        raise ValueError(f"Unknown difference colour map {colormap!r}; choose one of "
+                         f"{', '.join(DIFFERENCE_COLORMAPS)}") from None
+    return [[float(p), c] for p, c in get_colorscale(name)]

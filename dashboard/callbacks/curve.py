@@ -1,0 +1,37 @@
+"""The light curve's one writer: the whole figure for a new file, else a Patch of what the
+view's change alters (the aperture sum, the masked marks, the custom curve, the axis titles).
+
+``lightcurve-drawn`` is this callback's memory of what it drew, written in the same response
+as the figure, so a response Dash drops for a newer one can never leave the two apart.
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, no_update
+from dash.exceptions import PreventUpdate
+
+from ..data import DataError
+from ..view import drawing
+from ..view.owner import ViewRecord
+
+
+def register(app, store) -> None:
+    @app.callback(
+        Output("lightcurve", "figure"),
+        Output("lightcurve-drawn", "data"),
+        Input("view", "data"),
+        Input("custom", "data"),
+        State("lightcurve-drawn", "data"),
+        prevent_initial_call=True,
+    )
+    def draw_curve(view, custom, drawn):
+        state = ViewRecord.from_store(view).state
+        want = {**drawing.key(state, drawing.CURVE_FIELDS), "custom": custom or {}}
+        if want == drawn:
+            return no_update, no_update
+        try:
+            if (drawn or {}).get("file") != state.file:
+                return drawing.curve_figure(store, state, custom), want
+            return drawing.curve_parts(store, state, custom), want
+        except DataError:
+            raise PreventUpdate from None  # the file is gone; the owner says so

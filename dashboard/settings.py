@@ -1,0 +1,123 @@
+"""The dashboard's settings: one typed object, built from the environment and the command line
+in one place (:meth:`Settings.from_env`), then passed down; no other module reads the
+environment for a setting.
+
+==================== ================================ =============================================
+field                environment                      meaning (default)
+==================== ================================ =============================================
+source               TPF_DASHBOARD_FILE               TPF path or bytes opened first (the demo)
+cache_dir            TPF_DASHBOARD_CACHE              received files, arrays, derived results
+                                                      ($XDG_CACHE_HOME/tpf-dashboard)
+max_upload_mb        TPF_DASHBOARD_MAX_UPLOAD_MB      TPF upload cap (200)
+max_lightcurve_mb    TPF_DASHBOARD_MAX_LC_UPLOAD_MB   light-curve upload cap (50)
+max_open_files       TPF_DASHBOARD_MAX_OPEN           opened files held per process (8)
+redis_url            REDIS_URL                        Redis for the shared cache and Celery (none)
+secret_key           SECRET_KEY                       signs background-job handles (none: one kept
+                                                      in the job store)
+archive_timeout      TPF_DASHBOARD_ARCHIVE_TIMEOUT    seconds to wait for MAST at each step (60)
+mast_url             TPF_DASHBOARD_MAST_URL           MAST's base URL (MAST's own)
+mast_resolver_url    TPF_DASHBOARD_MAST_RESOLVER_URL  the MAST name resolver (MAST's)
+download_cache_mb    TPF_DASHBOARD_DOWNLOAD_CACHE_MB  download cache size limit (2000)
+debug                (the CLI's --debug only)         Dash dev tools (off)
+==================== ================================ =============================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .data.errors import DataError
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: str | bytes | None = None
+    filename: str | None = None  # the name shown for ``source`` (default: its file name)
+    cache_dir: Path = field(default_factory=lambda: default_cache_dir({}))
+    max_upload_mb: float = 200.0
+    max_lightcurve_mb: float = 50.0
+    max_open_files: int = 8
+    redis_url: str | None = None
+    secret_key: str | None = None
+    archive_timeout: float = 60.0
+    mast_url: str | None = None  # None: MAST itself (data/archive.py MAST_SERVER)
+    mast_resolver_url: str | None = None  # None: MAST's resolver (data/archive.py)
+    download_cache_mb: float = 2000.0
+    debug: bool = False
+    # A light curve given in Python (``show(tpf, lc=...)``): a CustomLightCurve, drawn at once.
+    custom_lightcurve: object | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Settings from ``env`` (default ``os.environ``), then ``overrides`` (CLI options, a
+        ``create_app`` dict); an override of None means "not given". Raises DataError naming
+        the variable for a value that is not of its kind."""
+        env = os.environ if env is None else env
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise DataError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+        given = {k: v for k, v in overrides.items() if v is not None}
+        values = {
+            "source": env.get("TPF_DASHBOARD_FILE") or None,
+            "cache_dir": default_cache_dir(env),
+            "max_upload_mb": _number(env, "TPF_DASHBOARD_MAX_UPLOAD_MB", 200.0),
+            "max_lightcurve_mb": _number(env, "TPF_DASHBOARD_MAX_LC_UPLOAD_MB", 50.0),
+            "max_open_files": int(_number(env, "TPF_DASHBOARD_MAX_OPEN", 8)),
+            "redis_url": env.get("REDIS_URL") or None,
+            "secret_key": env.get("SECRET_KEY") or None,
+            "archive_timeout": _number(env, "TPF_DASHBOARD_ARCHIVE_TIMEOUT", 60.0),
+            "mast_url": env.get("TPF_DASHBOARD_MAST_URL") or None,
+            "mast_resolver_url": env.get("TPF_DASHBOARD_MAST_RESOLVER_URL") or None,
+            "download_cache_mb": _number(env, "TPF_DASHBOARD_DOWNLOAD_CACHE_MB", 2000.0),
+        }
+        values.update(given)
+        values["cache_dir"] = Path(values["cache_dir"])
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """DataError for values no deployment could mean (a cap or timeout of zero or less)."""
+        for name in ("max_upload_mb", "max_lightcurve_mb", "archive_timeout",
+                     "download_cache_mb"):
+            if not float(getattr(self, name)) > 0:
+                raise DataError(f"The setting {name} must be more than 0, not "
+                                f"{getattr(self, name)!r}.")
+        if self.max_open_files < 1:
+            raise DataError(f"The setting max_open_files must be at least 1, not "
+                            f"{self.max_open_files!r}.")
+
+    def but(self, **changes) -> Settings:
+        """A copy with ``changes`` (frozen: settings never change under a running app)."""
+        return replace(self, **changes)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 2**20)
+
+    @property
+    def max_lightcurve_bytes(self) -> int:
+        return int(self.max_lightcurve_mb * 2**20)
+
+
+def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``$TPF_DASHBOARD_CACHE``, else ``$XDG_CACHE_HOME/tpf-dashboard`` (``~/.cache/...``)."""
+    env = os.environ if env is None else env
+    if env.get("TPF_DASHBOARD_CACHE"):
+        return Path(env["TPF_DASHBOARD_CACHE"])
+    base = env.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "tpf-dashboard"
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    text = str(env.get(name, "") or "").strip()
+    if not text:
+        return float(default)
+    try:
+        return float(text)
+    except ValueError:
+        raise DataError(f"{name} must be a number, not {text!r}.") from None
