@@ -33,8 +33,12 @@ def tpf_bytes(n_cadences: int = 40, shape: tuple[int, int] = (5, 6), mission: st
               seed: int = 0, aperture: np.ndarray | None = None, quality: np.ndarray | None = None,
               cadenceno: np.ndarray | None = None, time_start: float = 1000.0,
               cadence_days: float = 0.0204, column: int = 100, row: int = 200,
-              gzip: bool = False, target_id: int = 123456789) -> Synthetic:
-    """Bytes of a TPF in the mission's own layout, with random but reproducible contents."""
+              gzip: bool = False, target_id: int = 123456789,
+              nextend: int | None = None) -> Synthetic:
+    """Bytes of a TPF in the mission's own layout, with random but reproducible contents.
+
+    ``nextend`` writes a NEXTEND card (the number of extensions announced) with that value.
+    """
     rng = np.random.default_rng(seed)
     rows, cols = shape
     flux = rng.normal(1000.0, 50.0, (n_cadences, rows, cols)).astype(np.float32)
@@ -68,6 +72,8 @@ def tpf_bytes(n_cadences: int = 40, shape: tuple[int, int] = (5, 6), mission: st
     primary = fits.PrimaryHDU()
     primary.header["TELESCOP"] = "TESS" if mission == "TESS" else "Kepler"
     primary.header["MISSION"] = mission
+    if nextend is not None:
+        primary.header["NEXTEND"] = nextend
     if mission == "TESS":
         primary.header["TICID"] = target_id
         primary.header["SECTOR"] = 7
