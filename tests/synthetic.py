@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import gzip as gzip_module
 import io
+import struct
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
@@ -91,3 +94,24 @@ def tpf_bytes(n_cadences: int = 40, shape: tuple[int, int] = (5, 6), mission: st
         data = gzip_module.compress(data)
     return Synthetic(data, flux, time, np.asarray(cadenceno), np.asarray(quality), aperture,
                      flux_bkg, column, row)
+
+
+def write_gzip_bomb(path: Path, head: bytes, zeros: int, chunk: int = 2**24) -> None:
+    """Write a gzip file of ``head`` followed by ``zeros`` zero bytes (a multiple of ``chunk``)
+    without ever holding it inflated, or deflating gigabytes: one chunk of zeros is deflated and
+    ended with a full flush, which resets the compressor, so each copy of that output stands
+    alone and the copies are simply written one after another. 3 GiB of zeros take ~3 MB."""
+    if zeros % chunk:
+        raise ValueError("zeros must be a multiple of chunk")
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    zero = bytes(chunk)
+    crc = zlib.crc32(head)
+    with open(path, "wb") as out:
+        out.write(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff")  # deflate, no name, mtime 0
+        out.write(deflate.compress(head) + deflate.flush(zlib.Z_FULL_FLUSH))
+        piece = deflate.compress(zero) + deflate.flush(zlib.Z_FULL_FLUSH)
+        for _ in range(zeros // chunk):
+            out.write(piece)
+            crc = zlib.crc32(zero, crc)
+        out.write(deflate.flush())
+        out.write(struct.pack("<II", crc, (len(head) + zeros) & 0xFFFFFFFF))

@@ -11,11 +11,9 @@ which Plotly and orjson refuse), and kept on a :class:`TargetPixelFile`.
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import warnings
-import zlib
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -34,6 +32,7 @@ from .fits_headers import (
     target_name,
     time_system_of,
 )
+from .gunzip import gunzip
 from .quality import QualityFlags, flags_for
 
 _PIXEL_TABLE_NAMES = ("TARGETTABLES", "PIXELS")
@@ -184,14 +183,16 @@ def _utc_string(jd_tdb: float) -> str:
 
 
 def open_tpf(source: str | os.PathLike | bytes | bytearray | memoryview,
-             filename: str | None = None) -> TargetPixelFile:
+             filename: str | None = None, *, max_bytes: int | None = None) -> TargetPixelFile:
     """Read a Kepler, K2, TESS SPOC or TESScut target pixel file (``.fits`` or ``.fits.gz``).
 
     ``source`` is a path or the file's bytes. Anything that is not a readable target pixel file
     raises :class:`DataError` with a message saying what the file is and what to do.
+    ``max_bytes`` caps what a ``.fits.gz`` may unpack to (default: :mod:`.gunzip`'s, from
+    ``TPF_DASHBOARD_MAX_PIXELS_MB``); a file past it is refused before it is unpacked.
     """
     data, filename = _read_source(source, filename)
-    data = _gunzip(data, filename)
+    data = gunzip(data, filename, max_bytes)
     if data.startswith(b"SIMPLE  =") and len(data) % _FITS_BLOCK:
         raise DataError(
             f"{filename} is truncated: {len(data):,} bytes is not a whole number of 2880-byte "
@@ -223,16 +224,6 @@ def _read_source(source, filename: str | None) -> tuple[bytes, str]:
                         "(.fits or .fits.gz).") from None
     except OSError as exc:
         raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
-
-
-def _gunzip(data: bytes, filename: str) -> bytes:
-    if data[:2] != b"\x1f\x8b":
-        return data
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error):  # BadGzipFile is an OSError
-        raise DataError(f"{filename} is a gzip file that ends early or is damaged; "
-                        "download it again.") from None
 
 
 def _describe_unreadable(data: bytes, filename: str, exc: Exception) -> str:
