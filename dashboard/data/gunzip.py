@@ -172,8 +172,9 @@ def _damaged(filename: str) -> DataError:
 
 
 def _too_big(filename: str, out: bytearray, extent: _FitsExtent, cap: int) -> DataError:
-    limit = (f"the {_size(cap)} limit for unpacked files on this server "
-             "(TPF_DASHBOARD_MAX_PIXELS_MB)")
+    megabytes = f"{cap / 2**20:,.1f}".removesuffix(".0")  # as TPF_DASHBOARD_MAX_PIXELS_MB says
+    limit = f"the {megabytes} MB limit for unpacked files on this server " \
+            "(TPF_DASHBOARD_MAX_PIXELS_MB)"
     if extent.declared > cap:
         return DataError(f"{filename} would unpack to {_size(extent.declared)} or more (its FITS "
                          f"headers say so), over {limit}; it was not unpacked.")
