@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import gzip as gzip_module
 import io
+import struct
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
@@ -33,8 +36,12 @@ def tpf_bytes(n_cadences: int = 40, shape: tuple[int, int] = (5, 6), mission: st
               seed: int = 0, aperture: np.ndarray | None = None, quality: np.ndarray | None = None,
               cadenceno: np.ndarray | None = None, time_start: float = 1000.0,
               cadence_days: float = 0.0204, column: int = 100, row: int = 200,
-              gzip: bool = False, target_id: int = 123456789) -> Synthetic:
-    """Bytes of a TPF in the mission's own layout, with random but reproducible contents."""
+              gzip: bool = False, target_id: int = 123456789,
+              nextend: int | None = None) -> Synthetic:
+    """Bytes of a TPF in the mission's own layout, with random but reproducible contents.
+
+    ``nextend`` writes a NEXTEND card (the number of extensions announced) with that value.
+    """
     rng = np.random.default_rng(seed)
     rows, cols = shape
     flux = rng.normal(1000.0, 50.0, (n_cadences, rows, cols)).astype(np.float32)
@@ -68,6 +75,8 @@ def tpf_bytes(n_cadences: int = 40, shape: tuple[int, int] = (5, 6), mission: st
     primary = fits.PrimaryHDU()
     primary.header["TELESCOP"] = "TESS" if mission == "TESS" else "Kepler"
     primary.header["MISSION"] = mission
+    if nextend is not None:
+        primary.header["NEXTEND"] = nextend
     if mission == "TESS":
         primary.header["TICID"] = target_id
         primary.header["SECTOR"] = 7
@@ -85,3 +94,24 @@ def tpf_bytes(n_cadences: int = 40, shape: tuple[int, int] = (5, 6), mission: st
         data = gzip_module.compress(data)
     return Synthetic(data, flux, time, np.asarray(cadenceno), np.asarray(quality), aperture,
                      flux_bkg, column, row)
+
+
+def write_gzip_bomb(path: Path, head: bytes, zeros: int, chunk: int = 2**24) -> None:
+    """Write a gzip file of ``head`` followed by ``zeros`` zero bytes (a multiple of ``chunk``)
+    without ever holding it inflated, or deflating gigabytes: one chunk of zeros is deflated and
+    ended with a full flush, which resets the compressor, so each copy of that output stands
+    alone and the copies are simply written one after another. 3 GiB of zeros take ~3 MB."""
+    if zeros % chunk:
+        raise ValueError("zeros must be a multiple of chunk")
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    zero = bytes(chunk)
+    crc = zlib.crc32(head)
+    with open(path, "wb") as out:
+        out.write(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff")  # deflate, no name, mtime 0
+        out.write(deflate.compress(head) + deflate.flush(zlib.Z_FULL_FLUSH))
+        piece = deflate.compress(zero) + deflate.flush(zlib.Z_FULL_FLUSH)
+        for _ in range(zeros // chunk):
+            out.write(piece)
+            crc = zlib.crc32(zero, crc)
+        out.write(deflate.flush())
+        out.write(struct.pack("<II", crc, (len(head) + zeros) & 0xFFFFFFFF))

@@ -105,8 +105,13 @@ class Deployment:
         self.processes: dict[str, subprocess.Popen] = {}
         self.logs: dict[str, Path] = {}
         self.start_redis()
+        # MAST and its resolver on a closed loopback port: a search that reached the archive
+        # (a regression) is refused at once instead of going out to the real MAST.
+        closed = f"http://127.0.0.1:{free_port()}"
         env = dict(os.environ, REDIS_URL=self.redis_url, TPF_DASHBOARD_CACHE=str(tmp / "cache"),
-                   PYTHONUNBUFFERED="1", WEB_CONCURRENCY="2", PORT=str(self.port))
+                   PYTHONUNBUFFERED="1", WEB_CONCURRENCY="2", PORT=str(self.port),
+                   TPF_DASHBOARD_MAST_URL=closed,
+                   TPF_DASHBOARD_MAST_RESOLVER_URL=closed + "/resolver")
         env.pop("TPF_DASHBOARD_FILE", None)
         web = (_procfile("web").replace("${WEB_CONCURRENCY:-2}", "2")
                .replace("0.0.0.0:${PORT:-8050}", f"127.0.0.1:{self.port}"))
@@ -274,13 +279,14 @@ def test_both_workers_give_identical_frames_and_curves(deployment):
                                              {"session.data": {"file": fid}}))
     curves = [r.json()["response"]["lightcurve"]["figure"] for r in figures.values()]
     assert curves[0] == curves[1]
+    # The browser's prefetched batches of frames: the same bytes from either worker.
     source = next((c["props"].get("data") for c in walk(deployment.layout)
                    if c["props"].get("id") == "frame-source"), None)
-    if source:  # the browser's prefetched batches of frames: the same bytes from either worker
-        url = f"{deployment.url}/{source['url']}&start=40&count=8"
-        batches = from_both_workers(lambda: requests.get(url, timeout=30))
-        first, second = (r.content for r in batches.values())
-        assert first == second and len(first) > 8 * ref["flux"][0].nbytes
+    assert source and source.get("url"), "the layout has no frame-source batch URL"
+    url = f"{deployment.url}/{source['url']}&start=40&count=8"
+    batches = from_both_workers(lambda: requests.get(url, timeout=30))
+    first, second = (r.content for r in batches.values())
+    assert first == second and len(first) > 8 * ref["flux"][0].nbytes
     keys = [k.decode() for k in deployment.redis().keys("tpf-dashboard:*")]
     assert any(f"{fid}:curve:" in k for k in keys), keys
     assert any(f"{fid}:lightcurve-figure" in k for k in keys), keys

@@ -125,6 +125,11 @@ class TPFStore:
         mapped = arrays.load(self.directory, fid, self.namespace, decoded.filename)
         return decoded if mapped is None else mapped
 
+    def opened(self) -> list[str]:
+        """Ids of the files this process holds opened, least recently used first."""
+        with self._lock:
+            return list(self._open)
+
     def _opened(self, fid: str) -> TargetPixelFile | None:
         with self._lock:
             tpf = self._open.get(fid)

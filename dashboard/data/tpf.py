@@ -11,11 +11,9 @@ which Plotly and orjson refuse), and kept on a :class:`TargetPixelFile`.
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import warnings
-import zlib
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -34,13 +32,13 @@ from .fits_headers import (
     target_name,
     time_system_of,
 )
+from .gunzip import gunzip
 from .quality import QualityFlags, flags_for
 
 _PIXEL_TABLE_NAMES = ("TARGETTABLES", "PIXELS")
 _LIGHTCURVE_COLUMNS = {"SAP_FLUX", "PDCSAP_FLUX", "FCOR", "FRAW", "KSPSAP_FLUX"}
 _PIPELINE_APERTURE_BIT = 2
 _FITS_BLOCK = 2880
-_MAX_SIZE = 2**62
 # Stretch levels come from a sorted sample of the cube; this many values keep any percentile
 # within a small fraction of a percent of the exact one while the sort stays in milliseconds.
 _LEVEL_SAMPLE_SIZE = 1_000_000
@@ -79,6 +77,8 @@ class TargetPixelFile:
     simulated: bool = False
     filename: str = ""
     header: dict = field(default_factory=dict)  # target keywords of the primary header
+    # Sentences the page shows beside the file: it opened, but something about it is not whole.
+    notices: list[str] = field(default_factory=list)
 
     # -- shape -------------------------------------------------------------------------------
     @property
@@ -183,14 +183,16 @@ def _utc_string(jd_tdb: float) -> str:
 
 
 def open_tpf(source: str | os.PathLike | bytes | bytearray | memoryview,
-             filename: str | None = None) -> TargetPixelFile:
+             filename: str | None = None, *, max_bytes: int | None = None) -> TargetPixelFile:
     """Read a Kepler, K2, TESS SPOC or TESScut target pixel file (``.fits`` or ``.fits.gz``).
 
     ``source`` is a path or the file's bytes. Anything that is not a readable target pixel file
     raises :class:`DataError` with a message saying what the file is and what to do.
+    ``max_bytes`` caps what a ``.fits.gz`` may unpack to (default: :mod:`.gunzip`'s, from
+    ``TPF_DASHBOARD_MAX_PIXELS_MB``); a file past it is refused before it is unpacked.
     """
     data, filename = _read_source(source, filename)
-    data = _gunzip(data, filename)
+    data = gunzip(data, filename, max_bytes)
     if data.startswith(b"SIMPLE  =") and len(data) % _FITS_BLOCK:
         raise DataError(
             f"{filename} is truncated: {len(data):,} bytes is not a whole number of 2880-byte "
@@ -201,7 +203,7 @@ def open_tpf(source: str | os.PathLike | bytes | bytearray | memoryview,
             warnings.simplefilter("ignore")
             with fits.open(io.BytesIO(data), memmap=False, lazy_load_hdus=False) as hdul:
                 tpf = _from_hdulist(hdul, filename)
-                _check_complete(hdul, len(data), filename)
+                tpf.notices = _check_complete(hdul, len(data), filename)
                 return tpf
     except DataError:
         raise
@@ -224,16 +226,6 @@ def _read_source(source, filename: str | None) -> tuple[bytes, str]:
         raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
 
 
-def _gunzip(data: bytes, filename: str) -> bytes:
-    if data[:2] != b"\x1f\x8b":
-        return data
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error):  # BadGzipFile is an OSError
-        raise DataError(f"{filename} is a gzip file that ends early or is damaged; "
-                        "download it again.") from None
-
-
 def _describe_unreadable(data: bytes, filename: str, exc: Exception) -> str:
     if not data:
         return f"{filename} is empty: it holds no bytes at all."
@@ -244,13 +236,35 @@ def _describe_unreadable(data: bytes, filename: str, exc: Exception) -> str:
             "truncated or corrupt. Download it again.")
 
 
-def _check_complete(hdul: fits.HDUList, size: int, filename: str) -> None:
-    """Refuse a target pixel file whose end is missing, even when cut on a block boundary."""
+def _check_complete(hdul: fits.HDUList, size: int, filename: str) -> list[str]:
+    """Refuse a target pixel file whose data ends early, even when cut on a block boundary.
+
+    A file that stops exactly where an HDU ends, short of the extensions NEXTEND announces, is
+    not refused: every pixel it holds is there, and only the missing extension (one the viewer
+    may not even read) is lost. It opens with a notice saying so.
+    """
+    end = 0
     for hdu in hdul:
         info = hdu.fileinfo()
-        if info and info["datLoc"] + info["datSpan"] > size:
-            raise DataError(f"{filename} is truncated: extension {hdu.name or '?'} ends past the "
-                            "end of the file. Download it again.")
+        if info:
+            end = max(end, info["datLoc"] + info["datSpan"])
+            if info["datLoc"] + info["datSpan"] > size:
+                raise DataError(f"{filename} is truncated: extension {hdu.name or '?'} ends past "
+                                "the end of the file. Download it again.")
+    expected = hdul[0].header.get("NEXTEND")
+    present = len(hdul) - 1
+    if not isinstance(expected, int) or present >= expected:
+        return []
+    if end < size:  # bytes after the last whole HDU: the next one was cut inside its header
+        raise DataError(f"{filename} is truncated: its header announces {expected} extensions "
+                        f"but only {present} are whole. Download it again.")
+    return [f"{filename} may be cut short: its header announces {expected} extensions but only "
+            f"{present} are present. Each of those is complete, so what is shown is as the "
+            "file has it; download it again if you need the rest."]
+
+
+def _check_extensions_present(hdul: fits.HDUList, filename: str) -> None:
+    """For a file with no pixel table: say it was cut short if extensions are missing."""
     expected = hdul[0].header.get("NEXTEND")
     if isinstance(expected, int) and len(hdul) - 1 < expected:
         raise DataError(f"{filename} is truncated: its header announces {expected} extensions "
@@ -274,7 +288,7 @@ def _find_pixel_table(hdul: fits.HDUList, filename: str) -> fits.BinTableHDU:
                 f"{filename} holds only images ({len(images)} image extension(s)), not the "
                 "per-cadence pixel table of a target pixel file. Give the *_lpd-targ.fits(.gz) "
                 "(Kepler/K2) or *_tp.fits (TESS) file.")
-        _check_complete(hdul, _MAX_SIZE, filename)  # primary header only: was it cut short?
+        _check_extensions_present(hdul, filename)  # primary header only: was it cut short?
         raise DataError(f"{filename} is a FITS file without any table: it is not a target "
                         "pixel file.")
     names = {name.upper() for hdu in tables for name in hdu.columns.names}

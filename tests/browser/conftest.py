@@ -19,6 +19,7 @@ import pytest
 from astropy.io import fits
 
 from dashboard.data.demo import demo_bytes, demo_tpf
+from tests.conftest import missing
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--disable-background-networking", "--disable-component-update",
@@ -37,12 +38,13 @@ READY = """() => {
 
 @pytest.fixture(scope="session")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
+    # .ci/run installs both: under CI a missing Playwright or browser must not pass as skips.
+    try:
+        import playwright.sync_api as sync_api
+    except ModuleNotFoundError:
+        missing("Playwright is not installed (pip install -e '.[test]')")
     if not Path(CHROMIUM).exists():
-        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI"):  # .ci/run installs it: a missing browser must not pass as skips
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

@@ -102,16 +102,23 @@ def test_fits_reads_back_through_the_dashboards_own_upload(tpf):
 
 
 def test_lightkurve_reads_the_same_values(tpf, tmp_path):
-    lightkurve = pytest.importorskip("lightkurve")
+    """lightkurve (in the test extra: a missing one fails here) reads the exported file as a
+    KeplerLightCurve with the same times, fluxes, errors, quality and cadence numbers."""
+    import lightkurve
+
     export = make_export(tpf, drop_hidden=False)
     path = tmp_path / "export.fits"
     path.write_bytes(lightcurve_fits(export))
     lc = lightkurve.read(str(path), quality_bitmask="none")
     assert type(lc).__name__ == "KeplerLightCurve"
-    np.testing.assert_allclose(lc.time.value, tpf.time)
+    assert len(lc) == tpf.n_cadences
+    np.testing.assert_allclose(lc.time.value, tpf.time, rtol=0, atol=1e-9)
     assert lc.time.format == "bkjd" and lc.time.scale == "tdb"
-    np.testing.assert_allclose(lc.flux.value, export.flux)
-    assert lc.flux.unit == units.electron / units.s
+    np.testing.assert_allclose(lc.time.jd, tpf.time + 2454833.0, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(lc.flux.value, export.flux, rtol=1e-12)
+    np.testing.assert_allclose(lc.flux_err.value, export.flux_err, rtol=1e-12)
+    assert lc.flux.unit == lc.flux_err.unit == units.electron / units.s
+    np.testing.assert_array_equal(np.asarray(lc.quality), tpf.quality)
     np.testing.assert_array_equal(np.asarray(lc.cadenceno), tpf.cadenceno)
     default = lightkurve.read(str(path))  # lightkurve's own default mask leaves these out
     assert len(default) == tpf.n_cadences - export.hidden.sum()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from astropy.time import Time
 
 from dashboard.data.lightcurves import CustomLightCurve, lightcurve_from_arrays, to_mission_time
 
@@ -27,14 +28,24 @@ def test_conversions_use_the_exact_constants():
     assert to_mission_time(lc_in("unknown", [7.0]), "BTJD", 2457000.0)[0] == 7.0
 
 
+def astropy_references(bjd: np.ndarray) -> dict[str, np.ndarray]:
+    """The same instants in each system, by astropy: JD and MJD from Time itself, the mission
+    systems as TimeDelta from their zero points (BKJD 0 = BJD 2454833, BTJD 0 = BJD 2457000)."""
+    instants = Time(bjd, format="jd", scale="tdb")
+    return {"BJD": instants.jd, "MJD": instants.mjd,
+            "BKJD": (instants - Time(2454833.0, format="jd", scale="tdb")).jd,
+            "BTJD": (instants - Time(2457000.0, format="jd", scale="tdb")).jd}
+
+
 @pytest.mark.parametrize("system", ["BKJD", "BTJD", "BJD", "MJD"])
 def test_round_trip_through_every_mission_system(system):
-    offsets = {"BKJD": 2454833.0, "BTJD": 2457000.0, "BJD": 0.0, "MJD": 2400000.5}
-    bjd = 2457000.0 + np.linspace(-2000, 2000, 41)  # Kepler to TESS era
-    original = bjd - offsets[system]
+    """Times in ``system`` converted to BKJD and BTJD, and back to ``system`` again, equal
+    astropy's values of the same instants both ways, from the Kepler to the TESS era."""
+    bjd = 2457000.0 + np.linspace(-2000, 2000, 41)
+    expected = astropy_references(bjd)
+    references = {"BKJD": 2454833.0, "BTJD": 2457000.0, "BJD": 0.0, "MJD": 2400000.5}
     for target in ("BKJD", "BTJD"):
-        there = to_mission_time(lc_in(system, original), target, offsets[target])
-        np.testing.assert_allclose(there, bjd - offsets[target], rtol=0, atol=1e-9)
-        back = to_mission_time(lc_in(target, there), system, offsets[system]) \
-            if system in ("BKJD", "BTJD") else there + (offsets[target] - offsets[system])
-        np.testing.assert_allclose(back, original, rtol=0, atol=1e-9)
+        there = to_mission_time(lc_in(system, expected[system]), target, references[target])
+        np.testing.assert_allclose(there, expected[target], rtol=0, atol=1e-9)
+        back = to_mission_time(lc_in(target, there), system, references[system])
+        np.testing.assert_allclose(back, expected[system], rtol=0, atol=1e-9)

@@ -130,7 +130,7 @@ def test_lru_keeps_at_most_max_open(tmp_path):
     assert store.get(ids[0]) is first
     assert store.get(ids[1]) is second  # still among the two most recent
     assert store.get(ids[2]) is not kept  # evicted by ids[0]'s reopening
-    assert len(store._open) <= 2
+    assert store.opened() == [ids[1], ids[2]]  # two held, least recently used first
 
 
 def test_lru_refreshes_recently_used(tmp_path):

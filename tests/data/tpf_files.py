@@ -8,6 +8,7 @@ test.
 
 from __future__ import annotations
 
+import io
 import warnings
 
 import numpy as np
@@ -52,3 +53,12 @@ def read_fits(path):
                        ("TIME", "CADENCENO", "QUALITY", "FLUX")}
             aperture = np.array(hdul["APERTURE"].data) if "APERTURE" in hdul else None
             return hdul[0].header.copy(), table.header.copy(), columns, aperture
+
+
+def hdu_ends(data: bytes) -> list[int]:
+    """Byte offset where each HDU of ``data`` ends, from astropy's own reading."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with fits.open(io.BytesIO(data), lazy_load_hdus=False) as hdul:
+            return [info["datLoc"] + info["datSpan"]
+                    for info in (hdu.fileinfo() for hdu in hdul)]
