@@ -60,7 +60,8 @@ def create_app(settings: Settings | Mapping | None = None) -> Dash:
     server.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_bytes * 4 / 3 + 2**20)
     store = TPFStore(settings.cache_dir, max_open=settings.max_open_files,
                      shared=shared_cache(server, settings),
-                     namespace=f"tpf-dashboard-{__version__}")
+                     namespace=f"tpf-dashboard-{__version__}",
+                     max_unpacked=settings.max_unpacked_bytes)
     default_id = _open_source(store, settings)
 
     custom = None

@@ -10,7 +10,8 @@ from .settings import Settings
 
 def download_cache(settings: Settings) -> DownloadCache:
     return DownloadCache(settings.cache_dir / "downloads",
-                         max_bytes=int(settings.download_cache_mb * 2**20))
+                         max_bytes=int(settings.download_cache_mb * 2**20),
+                         max_unpacked=settings.max_unpacked_bytes)
 
 
 def make_archive(settings: Settings) -> MastArchive:

@@ -18,6 +18,7 @@ archive_timeout      TPF_DASHBOARD_ARCHIVE_TIMEOUT    seconds to wait for MAST a
 mast_url             TPF_DASHBOARD_MAST_URL           MAST's base URL (MAST's own)
 mast_resolver_url    TPF_DASHBOARD_MAST_RESOLVER_URL  the MAST name resolver (MAST's)
 download_cache_mb    TPF_DASHBOARD_DOWNLOAD_CACHE_MB  download cache size limit (2000)
+max_unpacked_mb      TPF_DASHBOARD_MAX_PIXELS_MB      a .fits.gz may unpack to at most this (2000)
 debug                (the CLI's --debug only)         Dash dev tools (off)
 ==================== ================================ =============================================
 """
@@ -46,6 +47,7 @@ class Settings:
     mast_url: str | None = None  # None: MAST itself (data/archive.py MAST_SERVER)
     mast_resolver_url: str | None = None  # None: MAST's resolver (data/archive.py)
     download_cache_mb: float = 2000.0
+    max_unpacked_mb: float = 2000.0
     debug: bool = False
     # A light curve given in Python (``show(tpf, lc=...)``): a CustomLightCurve, drawn at once.
     custom_lightcurve: object | None = None
@@ -73,6 +75,7 @@ class Settings:
             "mast_url": env.get("TPF_DASHBOARD_MAST_URL") or None,
             "mast_resolver_url": env.get("TPF_DASHBOARD_MAST_RESOLVER_URL") or None,
             "download_cache_mb": _number(env, "TPF_DASHBOARD_DOWNLOAD_CACHE_MB", 2000.0),
+            "max_unpacked_mb": _number(env, "TPF_DASHBOARD_MAX_PIXELS_MB", 2000.0),
         }
         values.update(given)
         values["cache_dir"] = Path(values["cache_dir"])
@@ -83,7 +86,7 @@ class Settings:
     def check(self) -> None:
         """DataError for values no deployment could mean (a cap or timeout of zero or less)."""
         for name in ("max_upload_mb", "max_lightcurve_mb", "archive_timeout",
-                     "download_cache_mb"):
+                     "download_cache_mb", "max_unpacked_mb"):
             if not float(getattr(self, name)) > 0:
                 raise DataError(f"The setting {name} must be more than 0, not "
                                 f"{getattr(self, name)!r}.")
@@ -98,6 +101,10 @@ class Settings:
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 2**20)
+
+    @property
+    def max_unpacked_bytes(self) -> int:
+        return int(self.max_unpacked_mb * 2**20)
 
     @property
     def max_lightcurve_bytes(self) -> int:

@@ -47,9 +47,11 @@ def cache_key_name(key: str) -> str:
 class DownloadCache:
     """Verified target pixel files by key, in one folder, kept under ``max_bytes`` in total."""
 
-    def __init__(self, directory: str | os.PathLike, max_bytes: int = DEFAULT_MAX_MB * 2**20):
+    def __init__(self, directory: str | os.PathLike, max_bytes: int = DEFAULT_MAX_MB * 2**20,
+                 max_unpacked: int | None = None):
         self.directory = Path(directory)
         self.max_bytes = int(max_bytes)
+        self.max_unpacked = max_unpacked  # the check's cap on a .fits.gz (None: 2000 MB)
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def get(self, key: str) -> Path | None:
@@ -93,7 +95,7 @@ class DownloadCache:
                     f"The download of {filename} was interrupted after {done:,} of {total:,} "
                     "bytes; nothing was kept. Try again.")
             try:
-                open_tpf(temporary, filename=filename)
+                open_tpf(temporary, filename=filename, max_bytes=self.max_unpacked)
             except DataError as exc:
                 raise DataError(f"The file downloaded from the archive is not usable and was not "
                                 f"kept: {exc}") from None

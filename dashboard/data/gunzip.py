@@ -12,15 +12,14 @@ GCOUNT * (PCOUNT + NAXIS1 * ... * NAXISn)``, the FITS standard's rule), so:
   content the headers describe (padding, junk, a bomb behind a real file) is refused there;
 - whatever the headers say, no more than the cap is ever inflated.
 
-The cap is ``max_bytes``, by default ``TPF_DASHBOARD_MAX_PIXELS_MB`` megabytes (2000 when unset;
-read only in :func:`default_max_bytes`). It is a fixed size rather than a multiple of the upload
+The cap is ``max_bytes``: the settings' ``max_unpacked_mb`` (``TPF_DASHBOARD_MAX_PIXELS_MB``,
+2000 MB when unset; dashboard/settings.py). It is a fixed size rather than a multiple of the upload
 cap because the command line opens local files that no upload cap covers; 2000 MB is several
 times the largest target pixel file in the archives (a TESS 20-second file is ~0.3 GB).
 """
 
 from __future__ import annotations
 
-import os
 import zlib
 
 from .errors import DataError
@@ -35,17 +34,6 @@ _MAX_HEADER_BLOCKS = 1000  # 2.9 MB; archive headers take a few blocks
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def default_max_bytes() -> int:
-    """The unpacking cap from ``TPF_DASHBOARD_MAX_PIXELS_MB`` (megabytes; default 2000)."""
-    text = os.environ.get("TPF_DASHBOARD_MAX_PIXELS_MB", "")
-    try:
-        megabytes = float(text) if text.strip() else DEFAULT_MAX_PIXELS_MB
-    except ValueError:
-        raise DataError(f"TPF_DASHBOARD_MAX_PIXELS_MB must be a number of megabytes, "
-                        f"not {text!r}.") from None
-    return int(megabytes * 2**20)
-
-
 def is_gzip(data: bytes) -> bool:
     return data[:2] == _GZIP_MAGIC
 
@@ -55,7 +43,7 @@ def gunzip(data: bytes, filename: str, max_bytes: int | None = None) -> bytes:
     DataError a damaged stream or one that unpacks past ``max_bytes`` (see the module notes)."""
     if not is_gzip(data):
         return data
-    cap = default_max_bytes() if max_bytes is None else int(max_bytes)
+    cap = DEFAULT_MAX_PIXELS_MB * 2**20 if max_bytes is None else int(max_bytes)
     out = bytearray()
     extent = _FitsExtent(filename)
     source, fed = memoryview(data), 0

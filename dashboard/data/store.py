@@ -51,11 +51,12 @@ def file_id(data: bytes) -> str:
 
 class TPFStore:
     def __init__(self, directory: str | os.PathLike, max_open: int = 8, shared=None,
-                 namespace: str = "tpf"):
+                 namespace: str = "tpf", max_unpacked: int | None = None):
         self.directory = Path(directory) / "tpf"
         self.namespace = namespace  # include the code version: derived results change with it
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_open = max_open
+        self.max_unpacked = max_unpacked  # a .fits.gz may unpack to at most this (None: 2000 MB)
         if shared is not None and not isinstance(shared, FailSoftCache):
             shared = FailSoftCache(shared)
         self.shared = shared
@@ -78,7 +79,7 @@ class TPFStore:
                 return fid
             tpf = arrays.load(self.directory, fid, self.namespace, filename)
             if tpf is None:
-                decoded = open_tpf(data, filename=filename)
+                decoded = open_tpf(data, filename=filename, max_bytes=self.max_unpacked)
                 path = self._path(fid)
                 if not path.exists():
                     _write_atomically(path, data)
@@ -112,7 +113,7 @@ class TPFStore:
             filename = json.loads(path.with_suffix(".json").read_text())["filename"]
         except (OSError, ValueError, KeyError):
             filename = "cached file"
-        return open_tpf(path, filename=filename)
+        return open_tpf(path, filename=filename, max_bytes=self.max_unpacked)
 
     def _convert(self, fid: str, decoded: TargetPixelFile) -> TargetPixelFile:
         """Write ``decoded``'s arrays for every process and return the memory-mapped copy (the

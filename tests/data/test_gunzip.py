@@ -16,7 +16,8 @@ import pytest
 from astropy.io import fits
 
 from dashboard.data import DataError, open_tpf
-from dashboard.data.gunzip import DEFAULT_MAX_PIXELS_MB, default_max_bytes, gunzip
+from dashboard.data.gunzip import DEFAULT_MAX_PIXELS_MB, gunzip
+from dashboard.settings import Settings
 from tests.synthetic import tpf_bytes, write_gzip_bomb
 
 K2_GZ = "ktwo221312395-c91_lpd-targ.fits.gz"
@@ -59,20 +60,20 @@ def test_cap_is_the_unpacked_size():
     assert str(info.value).startswith("a.fits.gz would unpack to")
 
 
-def test_cap_from_the_environment(monkeypatch):
-    """TPF_DASHBOARD_MAX_PIXELS_MB sets the default cap; unset it is 2000 MB; junk is refused
-    with a message naming the variable."""
-    monkeypatch.delenv("TPF_DASHBOARD_MAX_PIXELS_MB", raising=False)
-    assert default_max_bytes() == DEFAULT_MAX_PIXELS_MB * 2**20 == 2000 * 2**20
+def test_cap_from_the_settings():
+    """TPF_DASHBOARD_MAX_PIXELS_MB sets the cap (Settings, the one reader of the environment);
+    unset it is 2000 MB; junk is refused with a message naming the variable; the cap given to
+    open_tpf is the one applied."""
+    assert Settings.from_env({}).max_unpacked_bytes == DEFAULT_MAX_PIXELS_MB * 2**20 \
+        == 2000 * 2**20
     packed = gzip.compress(tpf_bytes(n_cadences=2000, seed=3).data)  # ~1.2 MB unpacked
-    monkeypatch.setenv("TPF_DASHBOARD_MAX_PIXELS_MB", "0.5")
+    small = Settings.from_env({"TPF_DASHBOARD_MAX_PIXELS_MB": "0.5"}).max_unpacked_bytes
     with pytest.raises(DataError, match=r"0\.5 MB limit"):
-        open_tpf(packed, filename="a.fits.gz")
-    monkeypatch.setenv("TPF_DASHBOARD_MAX_PIXELS_MB", "2")
-    assert open_tpf(packed, filename="a.fits.gz").n_cadences == 2000
-    monkeypatch.setenv("TPF_DASHBOARD_MAX_PIXELS_MB", "lots")
+        open_tpf(packed, filename="a.fits.gz", max_bytes=small)
+    enough = Settings.from_env({"TPF_DASHBOARD_MAX_PIXELS_MB": "2"}).max_unpacked_bytes
+    assert open_tpf(packed, filename="a.fits.gz", max_bytes=enough).n_cadences == 2000
     with pytest.raises(DataError, match="TPF_DASHBOARD_MAX_PIXELS_MB must be a number"):
-        open_tpf(packed, filename="a.fits.gz")
+        Settings.from_env({"TPF_DASHBOARD_MAX_PIXELS_MB": "lots"})
 
 
 def test_header_announcing_more_than_the_cap_is_refused_before_unpacking(tmp_path):
