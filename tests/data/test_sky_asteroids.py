@@ -157,3 +157,11 @@ def test_a_track_several_pixels_from_every_known_object_names_none():
     assert nearest_known_object((frames, rows, cols), [_known()]) is None
     assert nearest_known_object((frames, rows, cols), [_known()], max_px=4.5) is not None
     assert nearest_known_object((frames, rows, cols), []) is None
+
+
+@pytest.mark.live
+def test_live_skybot_answers_for_a_k2_cadence_on_the_ecliptic(shared_file):
+    """Needs the internet (run with --live): the real SkyBoT, for K2 Campaign 9 (bulge)."""
+    tpf = open_tpf(shared_file("ktwo221312395-c91_lpd-targ.fits.gz"))
+    found = known_objects(tpf, 100, SkyBoT())
+    assert found.observatory == "C55" and isinstance(found.objects, list)

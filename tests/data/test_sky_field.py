@@ -25,9 +25,11 @@ from dashboard.data.sky import (
     psf_image,
     read_catalogue_csv,
     stamp_cone,
+    target_source,
 )
 from dashboard.data.tpf import open_tpf
-from tests.data.sky_stamps import KEPLER10, kepler10_stamp, reference_wcs
+from tests.data.sky_stamps import KEPLER10, kepler10_stamp, reference_wcs, with_sky
+from tests.synthetic import tpf_bytes
 
 J2000_JD = 2451545.0
 
@@ -240,3 +242,22 @@ def test_contamination_says_why_it_is_unknown():
     assert flux.contamination(np.ones((3, 4), bool)).ratio is None
     flux = ApertureFlux([1.0], [1.0], (3, 4), 0.7, mags=[12.0], target=0)
     assert flux.contamination(np.zeros((3, 4), bool)).reason.startswith("the aperture holds none")
+
+
+# -- the file's own target --------------------------------------------------------------------
+def test_header_proper_motions_are_arcsec_per_year_for_kepler_and_mas_for_tess(shared_file):
+    sirius = target_source(open_tpf(shared_file(
+        "tess2018349182459-s0006-0000000322899250-0126-s_tp.fits")))
+    assert (sirius.pmra, sirius.pmdec, sirius.band) == (-546.0, -1223.0, "T")
+    assert sirius.mag == pytest.approx(-0.891, abs=1e-3) and sirius.ref_epoch == 2000.0
+    kepler = open_tpf(with_sky(tpf_bytes(mission="Kepler").data, KEPLER10,
+                               {"RA_OBJ": 285.68, "DEC_OBJ": 50.24, "PMRA": 0.25,
+                                "PMDEC": -0.125, "KEPMAG": 12.5}))
+    assert (target_source(kepler).pmra, target_source(kepler).pmdec) == (250.0, -125.0)
+    assert (target_source(kepler).mag, target_source(kepler).band) == (12.5, "Kp")
+
+
+def test_tesscut_writes_zero_for_an_unknown_magnitude(shared_file):
+    cutout = open_tpf(shared_file("tess-s0001-4-2_84.291190_-80.469170_6x6_astrocut.fits"))
+    assert cutout.header["TESSMAG"] == 0.0
+    assert target_source(cutout).mag is None

@@ -199,3 +199,10 @@ def test_live_gaia_around_kepler10_finds_the_target(kepler10):
     """Needs the internet (run with --live): the real VizieR."""
     sky = catalogue_field(kepler10, GaiaDR3())
     assert sky.target is not None and sky.sources[sky.target].mag == pytest.approx(10.9, abs=0.3)
+
+
+@pytest.mark.live
+def test_live_tic_around_pi_men_finds_it_by_number(pi_men):
+    """Needs the internet (run with --live): MAST's real catalogue service."""
+    sky = catalogue_field(pi_men, TessInputCatalog())
+    assert sky.target is not None and sky.sources[sky.target].id == "261136679"
