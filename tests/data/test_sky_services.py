@@ -8,18 +8,22 @@ is answered by the cache, and that every failure ends as one DataError within th
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+import astropy.units as u
 import numpy as np
 import pytest
+from astropy.coordinates import SkyCoord
 
 from dashboard.data.errors import DataError
 from dashboard.data.sky import GaiaDR3, TessInputCatalog, catalogue_field
 from dashboard.data.sky.services import setting_timeout
 from dashboard.data.tpf import open_tpf
-from tests.data.sky_server import VIZIER_PATH, DictCache, sky_server  # noqa: F401
+from tests.data.sky_server import DATA, VIZIER_PATH, DictCache, sky_server  # noqa: F401
 from tests.data.sky_stamps import KEPLER10, kepler10_stamp, pi_men_stamp, reference_wcs
 
 TIC_ROWS = "Mast.Catalogs.Filtered.Tic.Position.Rows"
@@ -102,6 +106,23 @@ def test_a_second_tic_query_is_answered_by_the_cache(sky_server, pi_men):
     catalogue_field(pi_men, TessInputCatalog(url=sky_server.url, timeout=5, cache=cache))
     again = catalogue_field(pi_men, TessInputCatalog(url=sky_server.url, timeout=5, cache=cache))
     assert sky_server.count(TIC_ROWS) == 1 and again.from_cache
+
+
+def test_one_service_answers_several_threads_at_once(sky_server):
+    sky_server.sleep["/"] = 0.3  # so that the queries overlap
+    tic = TessInputCatalog(url=sky_server.url, timeout=5)
+    radii = [0.01, 0.02, 0.03, 0.2]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda r: tic.cone(84.291188, -80.469119, r, 11.0), radii))
+    rows = json.loads((DATA / "mast_tic_rows.json").read_text())["data"]
+    centre = SkyCoord(84.291188 * u.deg, -80.469119 * u.deg)
+    for radius, result in zip(radii, results, strict=True):
+        expected = {str(row["ID"]) for row in rows
+                    if row["Tmag"] <= 11.0 and row["disposition"] is None
+                    and centre.separation(SkyCoord(row["ra"] * u.deg,
+                                                   row["dec"] * u.deg)).deg <= radius}
+        assert {s.id for s in result.sources} == expected
+    assert len({len(r.sources) for r in results}) > 1  # the cones really differed
 
 
 # -- failures ---------------------------------------------------------------------------------

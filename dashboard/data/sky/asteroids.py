@@ -111,8 +111,6 @@ class SkyBoT(SkyService):
     def __init__(self, url: str | None = None, timeout: float | None = None, cache=None):
         super().__init__(setting_url(url, "TPF_DASHBOARD_SKYBOT_URL", SKYBOT_URL), timeout,
                          cache)
-        self._skybot = _Skybot(self.url, self.timeout)
-        self._use_sessions(self._skybot._session)
 
     def cone(self, ra: float, dec: float, radius_deg: float, jd_utc: float,
              observatory: str) -> tuple[list[dict], bool]:
@@ -124,9 +122,10 @@ class SkyBoT(SkyService):
         return value["objects"], cached
 
     def _query(self, ra, dec, radius_deg, jd_utc, observatory) -> dict:
-        with warnings.catch_warnings():
+        skybot = _Skybot(self.url, self.timeout)  # per query: the client keeps query state
+        with self._sessions(skybot._session), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # NoResultsWarning: an empty list says it
-            table = self._skybot.cone_search(
+            table = skybot.cone_search(
                 SkyCoord(ra * u.deg, dec * u.deg, frame="icrs"), radius_deg * u.deg,
                 Time(jd_utc, format="jd", scale="utc"), location=observatory, cache=False)
         if not len(table):

@@ -46,9 +46,6 @@ class GaiaDR3(SkyService):
         super().__init__(setting_url(url, "TPF_DASHBOARD_VIZIER_URL", VIZIER_URL), timeout,
                          cache)
         self.row_limit = int(row_limit)
-        self._vizier = _Vizier(self.url, columns=list(_COLUMNS), row_limit=self.row_limit,
-                               timeout=self.timeout)
-        self._use_sessions(self._vizier._session)
 
     def cone(self, ra: float, dec: float, radius_deg: float,
              max_mag: float | None = None) -> ConeResult:
@@ -63,9 +60,14 @@ class GaiaDR3(SkyService):
 
     def _query(self, ra, dec, radius_deg, limit) -> dict:
         filters = {} if limit is None else {"Gmag": f"<{limit:g}"}
-        tables = self._vizier.query_region(
-            SkyCoord(ra * u.deg, dec * u.deg, frame="icrs"), radius=radius_deg * u.deg,
-            catalog=CATALOGUE, column_filters=filters, cache=False)
+        # A client per query: astroquery's clients keep per-query state, and pages query from
+        # several threads at once.
+        vizier = _Vizier(self.url, columns=list(_COLUMNS), row_limit=self.row_limit,
+                         timeout=self.timeout)
+        with self._sessions(vizier._session):
+            tables = vizier.query_region(
+                SkyCoord(ra * u.deg, dec * u.deg, frame="icrs"), radius=radius_deg * u.deg,
+                catalog=CATALOGUE, column_filters=filters, cache=False)
         if tables is None:  # astroquery returns None for a body that is neither VOTable nor TSV
             raise ValueError("not a VOTable")
         rows = tables[0] if len(tables) else []

@@ -119,10 +119,18 @@ class SkyService:
         self.cache = cache
         self._adapter = DeadlineAdapter()
 
-    def _use_sessions(self, *sessions: requests.Session) -> None:
-        for session in sessions:
+    @contextlib.contextmanager
+    def _sessions(self, *sessions: requests.Session):
+        """The client's sessions send through the deadline adapter, and are closed after."""
+        unique = list({id(s): s for s in sessions}.values())
+        for session in unique:
             session.mount("http://", self._adapter)
             session.mount("https://", self._adapter)
+        try:
+            yield
+        finally:
+            for session in unique:
+                session.close()
 
     def cache_key(self, ra: float, dec: float, radius_deg: float, epoch, *extra) -> str:
         parts = [f"sky{_CACHE_VERSION}", self.key, f"{ra % 360.0:.5f}", f"{dec:+.5f}",

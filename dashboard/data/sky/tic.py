@@ -39,14 +39,6 @@ class TessInputCatalog(SkyService):
     def __init__(self, url: str | None = None, timeout: float | None = None, cache=None):
         super().__init__(setting_url(url, "TPF_DASHBOARD_MAST_CATALOGS_URL", MAST_CATALOGS_URL),
                          timeout, cache)
-        self._catalogs = CatalogsClass()
-        portal = self._catalogs._portal_api_connection
-        portal.MAST_REQUEST_URL = self.url + "/api/v0/invoke"
-        portal.COLUMNS_CONFIG_URL = self.url + "/portal/Mashup/Mashup.asmx/columnsconfig"
-        portal.TIMEOUT = self.timeout  # bounds astroquery's wait on "EXECUTING" answers
-        portal._column_configs = {}  # per instance: astroquery shares it between all clients
-        self._use_sessions(*{id(s): s for s in (self._catalogs._session,
-                                                portal._session)}.values())
 
     def cone(self, ra: float, dec: float, radius_deg: float,
              max_mag: float | None = None) -> ConeResult:
@@ -57,10 +49,23 @@ class TessInputCatalog(SkyService):
         return ConeResult(self.catalogue, [Source.from_dict(s) for s in value["sources"]],
                           from_cache=cached)
 
+    def _client(self) -> CatalogsClass:
+        """A client per query: astroquery's keep per-query state (the current service and
+        connection), and pages query from several threads at once."""
+        catalogs = CatalogsClass()
+        portal = catalogs._portal_api_connection
+        portal.MAST_REQUEST_URL = self.url + "/api/v0/invoke"
+        portal.COLUMNS_CONFIG_URL = self.url + "/portal/Mashup/Mashup.asmx/columnsconfig"
+        portal.TIMEOUT = self.timeout  # bounds astroquery's wait on "EXECUTING" answers
+        portal._column_configs = {}  # astroquery shares the class's dict between all clients
+        return catalogs
+
     def _query(self, ra, dec, radius_deg, limit) -> dict:
-        with warnings.catch_warnings():
+        catalogs = self._client()
+        sessions = catalogs._session, catalogs._portal_api_connection._session
+        with self._sessions(*sessions), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # NoResultsWarning: an empty list says it
-            table = self._catalogs.query_criteria(
+            table = catalogs.query_criteria(
                 catalog="Tic", coordinates=SkyCoord(ra * u.deg, dec * u.deg, frame="icrs"),
                 radius=radius_deg * u.deg, Tmag=[-5.0, float(limit)])
         sources = [_source(row) for row in table] if len(table) else []
