@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import DataError
 from .field import SkyField
 
 PSF_SIGMA_PX = {"Kepler": 0.7, "K2": 0.7, "TESS": 0.95}  # Gaussian sigma, pixels (see above)
@@ -98,7 +99,7 @@ class ApertureFlux:
         """(sources,) share of each source's light that falls inside ``mask`` (rows, columns)."""
         mask = np.asarray(mask, dtype=float)
         if mask.shape != self.shape:
-            raise ValueError(f"aperture {mask.shape} does not match the stamp {self.shape}")
+            raise DataError(f"Aperture shape {mask.shape} does not match the stamp {self.shape}.")
         # (mask @ columns.T)[i, n] is the light of source n's column profile in row i
         return np.einsum("ni,in->n", self._rows, mask @ self._columns.T)
 
