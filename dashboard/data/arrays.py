@@ -30,7 +30,7 @@ import numpy as np
 
 from .tpf import TargetPixelFile
 
-FORMAT = 1
+FORMAT = 2  # 2: the WCS (wcs_header) and TIMECORR are kept; copies made before lack them
 # Memory-mapped (shared through the page cache); the other arrays are small and read whole.
 CUBES = frozenset({"flux", "flux_err", "flux_bkg"})
 _FIELDS = {f.name for f in fields(TargetPixelFile)}

@@ -34,6 +34,7 @@ from .fits_headers import (
 )
 from .gunzip import gunzip
 from .quality import QualityFlags, flags_for
+from .wcs import read_wcs
 
 _PIXEL_TABLE_NAMES = ("TARGETTABLES", "PIXELS")
 _LIGHTCURVE_COLUMNS = {"SAP_FLUX", "PDCSAP_FLUX", "FCOR", "FRAW", "KSPSAP_FLUX"}
@@ -79,6 +80,8 @@ class TargetPixelFile:
     header: dict = field(default_factory=dict)  # target keywords of the primary header
     # Sentences the page shows beside the file: it opened, but something about it is not whole.
     notices: list[str] = field(default_factory=list)
+    wcs_header: dict | None = None  # the stamp's WCS as FITS keywords (see .wcs), None if absent
+    timecorr: np.ndarray | None = None  # (cadences,) TIMECORR, days: TIME minus spacecraft time
 
     # -- shape -------------------------------------------------------------------------------
     @property
@@ -370,7 +373,10 @@ def _from_hdulist(hdul: fits.HDUList, filename: str) -> TargetPixelFile:
         header={k: primary[k] for k in ("TELESCOP", "INSTRUME", "OBJECT", "KEPLERID", "TICID",
                                         "RA_OBJ", "DEC_OBJ", "QUARTER", "CAMPAIGN", "SECTOR",
                                         "CHANNEL", "CAMERA", "CCD", "MODULE", "OUTPUT",
-                                        "KEPMAG", "TESSMAG") if k in primary},
+                                        "KEPMAG", "TESSMAG", "PMRA", "PMDEC")
+                if k in primary},
+        wcs_header=read_wcs(hdul),
+        timecorr=_column(table, "TIMECORR", np.float64),
     )
 
 

@@ -17,7 +17,7 @@ from tests.synthetic import tpf_bytes
 # What one file leaves in the store's folder (the synthetic files have no POS_CORR columns).
 ENTRY_FILES = {"fits", "json", "tpf.json"} | {
     f"{name}.npy" for name in ("flux", "flux_err", "flux_bkg", "time", "cadenceno", "quality",
-                               "pipeline_mask")}
+                               "pipeline_mask", "timecorr")}
 
 
 class DictCache:
