@@ -8,14 +8,7 @@ import time
 import pytest
 import requests
 
-from dashboard.data.downloads import (
-    DEFAULT_MAX_MB,
-    DownloadCache,
-    DownloadInterrupted,
-    cache_key_name,
-    default_download_dir,
-    default_max_bytes,
-)
+from dashboard.data.downloads import DownloadCache, DownloadInterrupted, cache_key_name
 from dashboard.data.errors import DataError
 from tests.synthetic import tpf_bytes
 
@@ -136,17 +129,3 @@ def test_stale_temporary_files_are_cleaned(tmp_path, tpf):
     os.utime(stale, (time.time() - 7200, time.time() - 7200))
     cache.put_bytes("k", tpf, "a_tp.fits")
     assert not stale.exists()
-
-
-def test_defaults_come_from_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv("TPF_DASHBOARD_CACHE", str(tmp_path / "c"))
-    monkeypatch.delenv("TPF_DASHBOARD_DOWNLOAD_CACHE_MB", raising=False)
-    assert default_download_dir() == tmp_path / "c" / "downloads"
-    assert default_max_bytes() == DEFAULT_MAX_MB * 1024 * 1024
-    monkeypatch.setenv("TPF_DASHBOARD_DOWNLOAD_CACHE_MB", "1.5")
-    cache = DownloadCache()
-    assert cache.directory == tmp_path / "c" / "downloads" and cache.directory.is_dir()
-    assert cache.max_bytes == int(1.5 * 1024 * 1024)
-    monkeypatch.setenv("TPF_DASHBOARD_DOWNLOAD_CACHE_MB", "lots")
-    with pytest.raises(DataError, match="TPF_DASHBOARD_DOWNLOAD_CACHE_MB"):
-        default_max_bytes()

@@ -10,16 +10,15 @@ from plotly.colors import unlabel_rgb
 from dashboard.data.demo import TRUTH, demo_tpf
 from dashboard.data.vetting import pixel_lightcurves
 from dashboard.figures.diagnostics import (
-    aperture_shapes,
     diagnostics_figure,
     diagnostics_range_patch,
-    difference_figure_patch,
     difference_levels,
     grid_highlight_patch,
     grid_point_frame,
     pixel_grid_figure,
 )
-from dashboard.figures.pixels import aperture_outline
+from dashboard.figures.pixels import aperture_outline, aperture_shapes
+from dashboard.figures.stretch import DIFFERENCE_COLORMAPS, difference_colorscale
 from tests.figures.test_pixels import decode
 
 
@@ -124,16 +123,21 @@ def test_difference_levels_are_symmetric_and_robust():
     assert difference_levels(np.full((3, 3), np.nan)) == (-1.0, 1.0)
 
 
-def test_difference_patch_uses_a_diverging_scale_centred_on_zero():
-    diff = np.array([[-5.0, 0.0], [2.0, 40.0]], dtype=np.float32)
-    ops = operations(difference_figure_patch(diff, 12, percentile=50))
-    assert set(ops) == {("data", 0, key) for key in ("z", "zmin", "zmax", "colorscale", "meta")}
-    np.testing.assert_array_equal(decode(ops["data", 0, "z"]), diff)
-    assert ops["data", 0, "zmin"] == -ops["data", 0, "zmax"] == -3.5
-    assert ops["data", 0, "meta"] == 12
-    scale = ops["data", 0, "colorscale"]
-    middle = [c for p, c in scale if abs(p - 0.5) < 1e-9]
-    assert middle and min(unlabel_rgb(middle[0])) > 240  # zero is (near) white
+@pytest.mark.parametrize("name", sorted(DIFFERENCE_COLORMAPS))
+def test_difference_colour_maps_diverge_from_white_or_near_white_zero(name):
+    """Every difference map is diverging: its two ends differ in hue and zero (the middle)
+    is the palest colour, so 'no change' reads as background."""
+    scale = difference_colorscale(name)
+    assert scale[0][0] == 0 and scale[-1][0] == 1
+    colours = [np.array(unlabel_rgb(c), float) for _, c in scale]
+    lightness = [c.sum() for c in colours]
+    middle = min(range(len(scale)), key=lambda k: abs(scale[k][0] - 0.5))
+    assert lightness[middle] >= 0.95 * max(lightness)
+    assert np.abs(colours[0] - colours[-1]).sum() > 60  # two different hues at the ends
+
+
+def test_the_default_difference_map_is_blue_for_fainter_red_for_brighter():
+    scale = difference_colorscale("rdbu")
     low, high = unlabel_rgb(scale[0][1]), unlabel_rgb(scale[-1][1])
     assert low[2] > low[0] and high[0] > high[2]  # negative blue, positive red
 

@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 
 from dashboard.figures.encoding import typed_array
-from dashboard.figures.pixels import aperture_outline, frame_patch, pixel_figure, stretch_patch
+from dashboard.figures.pixels import (
+    Look,
+    aperture_outline,
+    aperture_shapes,
+    image_patch,
+    look_patch,
+    outline_patch,
+    pixel_figure,
+)
 from dashboard.figures.stretch import stretched_colorscale
 
 NUMPY_DTYPE = {"f4": "<f4", "f8": "<f8", "i4": "<i4", "i2": "<i2", "i1": "i1",
@@ -71,11 +79,14 @@ def test_nan_survives_the_round_trip():
 
 # -- the figure ----------------------------------------------------------------------------------
 
-def figure(frame=None, aperture=None, column=655, row=242, index=3):
+LOOK = Look(1.0, 9.0, stretched_colorscale("linear"))
+
+
+def figure(frame=None, aperture=None, column=655, row=242, index=3, background=None):
     frame = np.arange(12, dtype=np.float32).reshape(3, 4) if frame is None else frame
     aperture = np.zeros(frame.shape, dtype=bool) if aperture is None else aperture
-    return pixel_figure(frame, column=column, row=row, aperture=aperture,
-                        levels=(1.0, 9.0), scale="linear", index=index)
+    return pixel_figure(frame, LOOK, column=column, row=row, target=aperture,
+                        background=background, file="0123456789abcdef0123", frame=index)
 
 
 def test_pixel_figure_axes_are_ccd_columns_and_rows():
@@ -89,11 +100,28 @@ def test_pixel_figure_axes_are_ccd_columns_and_rows():
     assert heatmap["z"]["shape"] == "3, 4"
     assert (heatmap["zmin"], heatmap["zmax"]) == (1.0, 9.0)
     assert heatmap["colorscale"] == stretched_colorscale("linear")
-    assert heatmap["meta"] == 3  # the frame z holds
+    assert heatmap["meta"] == {"file": "0123456789abcdef0123", "frame": 3}  # what z holds
     layout = fig["layout"]
     assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
     assert layout["xaxis"]["range"] == [654.5, 658.5]
     assert layout["yaxis"]["range"] == [241.5, 244.5]
+    # The browser restores these on a new file (plotly.js keeps the last stamp's otherwise).
+    assert layout["meta"]["ranges"] == {"x": [654.5, 658.5], "y": [241.5, 244.5]}
+    assert layout["uirevision"] == "0123456789abcdef0123"
+
+
+def test_a_marker_on_every_pixel_centre_makes_the_image_selectable():
+    """Box and lasso select need a selectable trace: trace 1 puts an invisible marker at each
+    pixel's CCD centre (Plotly offers no selection on a heatmap alone)."""
+    markers = figure()["data"][1]
+    assert markers["type"] == "scatter" and markers["mode"] == "markers"
+    x, y = decode(markers["x"]), decode(markers["y"])
+    assert sorted(zip(x.tolist(), y.tolist(), strict=True)) == sorted(
+        (655 + j, 242 + i) for i in range(3) for j in range(4))
+    assert markers["marker"]["opacity"] == 0 and markers["hoverinfo"] == "skip"
+    big = pixel_figure(np.zeros((1287, 11), np.float32), LOOK, column=0, row=0,
+                       target=np.ones((1287, 11), bool))["data"][1]
+    assert big["type"] == "scattergl"  # SVG markers for 14,157 pixels would slow every redraw
 
 
 def test_pixel_figure_without_aperture_has_no_outline():
@@ -204,28 +232,46 @@ def operations(patch) -> list[dict]:
     return patch.to_plotly_json()["operations"]
 
 
-def test_frame_patch_changes_only_z_and_frame_index():
-    """Stepping a cadence sends only the new pixel values and which frame they are (meta)."""
+def test_image_patch_changes_only_z_and_what_it_holds():
+    """Stepping a cadence sends only the new pixel values and which file and frame they are."""
     frame = np.random.default_rng(1).normal(size=(5, 3)).astype(">f4")
-    ops = operations(frame_patch(frame, 17))
+    ops = operations(image_patch(frame, "0123456789abcdef0123", 17))
     by_location = {tuple(op["location"]): op for op in ops}
-    assert len(ops) == 2
     assert set(by_location) == {("data", 0, "z"), ("data", 0, "meta")}
     assert all(op["operation"] == "Assign" for op in ops)
     z = by_location["data", 0, "z"]["params"]["value"]
     assert z["shape"] == "5, 3"
     np.testing.assert_array_equal(decode(z), frame)
-    assert by_location["data", 0, "meta"]["params"]["value"] == 17
+    assert by_location["data", 0, "meta"]["params"]["value"] == {
+        "file": "0123456789abcdef0123", "frame": 17}
 
 
-def test_stretch_patch_changes_only_the_colour_mapping():
-    """A stretch change sends zmin, zmax and the colour scale, never the pixels."""
-    ops = operations(stretch_patch((10.0, 250.0), "sqrt"))
+def test_look_patch_changes_only_the_colour_mapping():
+    """A stretch or colour-map change sends zmin, zmax, the colour scale and the bar's unit,
+    never the pixels."""
+    look = Look(10.0, 250.0, stretched_colorscale("sqrt", "gray"), "Δ e⁻/s")
+    ops = operations(look_patch(look))
     by_location = {tuple(op["location"]): op for op in ops}
     assert set(by_location) == {("data", 0, "zmin"), ("data", 0, "zmax"),
-                                ("data", 0, "colorscale")}
-    assert all(op["operation"] == "Assign" for op in ops)
+                                ("data", 0, "colorscale"),
+                                ("data", 0, "colorbar", "title", "text")}
     assert by_location["data", 0, "zmin"]["params"]["value"] == 10.0
     assert by_location["data", 0, "zmax"]["params"]["value"] == 250.0
-    assert by_location["data", 0, "colorscale"]["params"]["value"] == \
-        stretched_colorscale("sqrt")
+    scale = by_location["data", 0, "colorscale"]["params"]["value"]
+    assert scale[0] == [0.0, "rgb(0, 0, 0)"] and scale[-1][0] == 1.0  # gray: black to white
+    assert by_location["data", 0, "colorbar", "title", "text"]["params"]["value"] == "Δ e⁻/s"
+
+
+def test_outline_patch_moves_the_outlines_and_clears_the_selection():
+    target = np.zeros((3, 4), bool)
+    target[1, 1] = True
+    sky = np.zeros((3, 4), bool)
+    sky[0, :] = True
+    ops = {tuple(op["location"]): op["params"]["value"]
+           for op in operations(outline_patch(target, sky, 655, 242))}
+    assert ops["layout", "shapes"] == aperture_shapes(target, sky, 655, 242)
+    assert ops["layout", "selections"] == [] and ops["data", 1, "selectedpoints"] is None
+    solid, dashed = ops["layout", "shapes"]
+    assert set(edges(solid["path"])) == boundary(target, 655, 242)
+    assert set(edges(dashed["path"])) == boundary(sky, 655, 242)
+    assert dashed["line"]["dash"] == "dash"

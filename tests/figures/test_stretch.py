@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from plotly.colors import sample_colorscale
+from plotly.colors import unlabel_rgb, sample_colorscale
 
 from dashboard.figures.stretch import SCALES, stretched_colorscale
 
@@ -50,11 +50,22 @@ def test_linear_gives_the_base_colormap():
     assert [c for _, c in colorscale] == sample_colorscale("Viridis", positions)
 
 
-def test_other_colormap_is_used():
-    """The base map can be changed."""
-    colorscale = stretched_colorscale("linear", colormap="Greys")
+@pytest.mark.parametrize("name, plotly_name", [("gray", "gray"), ("inferno", "Inferno"),
+                                               ("magma", "Magma"), ("cividis", "Cividis"),
+                                               ("viridis", "Viridis")])
+def test_each_colour_map_is_plotlys_own(name, plotly_name):
+    """The view's colour maps are Plotly's colour scales of those names, sampled at the stops."""
+    colorscale = stretched_colorscale("linear", colormap=name)
     positions = [p for p, _ in colorscale]
-    assert [c for _, c in colorscale] == sample_colorscale("Greys", positions)
+    assert [c for _, c in colorscale] == sample_colorscale(plotly_name, positions)
+
+
+def test_gray_runs_black_to_white_and_unknown_maps_are_refused():
+    colorscale = stretched_colorscale("linear", colormap="gray")
+    assert colorscale[0][1] == "rgb(0, 0, 0)"
+    assert min(unlabel_rgb(colorscale[-1][1])) > 250  # white, to plotly's sampling
+    with pytest.raises(ValueError, match="colour map"):
+        stretched_colorscale("linear", colormap="jet")
 
 
 def test_log_gives_faint_pixels_most_of_the_colour_range():
