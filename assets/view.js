@@ -211,7 +211,7 @@
       if (stepFrom(state.frame, 1, +1, state.max, state.runs, state.skip) === state.frame) {
         select(0);  // at the end: start again
       }
-      state.requestedAt = 0;
+      state.requestedAt = -Infinity;  // nothing asked for yet: the first tick advances
       state.playTimer = effects.later(tick, 1000 / state.rate);
     }
 

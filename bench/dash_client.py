@@ -78,12 +78,11 @@ def dependency_keys(deps) -> list[str]:
 
 
 def find_callback(deps: list[dict], input_key: str, output_part: str | None = None) -> dict:
-    """The first callback whose first input is ``input_key`` (and whose output string contains
+    """The first callback that ``input_key`` triggers (and whose output string contains
     ``output_part``); SystemExit if there is none."""
     for spec in deps:
-        keys = dependency_keys(spec["inputs"])
-        if keys and keys[0] == input_key and (output_part is None
-                                              or output_part in spec["output"]):
+        if input_key in dependency_keys(spec["inputs"]) and (output_part is None
+                                                              or output_part in spec["output"]):
             return spec
     raise SystemExit(f"no callback with input {input_key} and output {output_part} in "
                      "/_dash-dependencies: has the layout changed?")

@@ -65,7 +65,6 @@ from dash_client import (  # noqa: E402  (bench/dash_client.py)
     Callback,
     callbacks_with_input,
     find_callback,
-    is_clientside,
     layout_props,
 )
 from load_http import Connection  # noqa: E402
@@ -175,15 +174,14 @@ def templates_from(url: str) -> dict:
     deps = s.get(url + "/_dash-dependencies", timeout=60).json()
     props = layout_props(s.get(url + "/_dash-layout", timeout=60).json())
     n_frames = int(props["cadence"]["max"]) + 1
-    out = {"n_frames": n_frames}
-    for key in ("cadence.value", "frame-sync.data"):
-        with contextlib.suppress(SystemExit):
-            out["step"] = Callback(find_callback(deps, key, "pixels.figure"), props)
-            out["step_input"] = key
-            break
-    if "step" not in out:
-        raise SystemExit("no cadence.value or frame-sync.data -> pixels.figure callback in "
-                         "/_dash-dependencies: update bench/load.py")
+    view = (props.get("view") or {}).get("data") or {}
+    out = {"n_frames": n_frames, "file": (view.get("state") or {}).get("file")}
+    with contextlib.suppress(SystemExit):
+        out["step"] = Callback(find_callback(deps, "frame-sync.data", "pixels.figure"), props)
+        out["step_input"] = "frame-sync.data"
+    if "step" not in out or not out["file"]:
+        raise SystemExit("no frame-sync.data -> pixels.figure callback or no view store in "
+                         "the page: update bench/load.py")
     source = (props.get("frame-source") or {}).get("data")
     if isinstance(source, dict) and source.get("url") and source.get("batch"):
         first = requests.get(f"{url}/{source['url'].lstrip('/')}&start=0&count="
@@ -192,12 +190,9 @@ def templates_from(url: str) -> dict:
         (length,) = struct.unpack_from("<I", first.content)
         rows, cols = json.loads(first.content[4:4 + length])["shape"]
         out["source"] = dict(source, pixels=rows * cols)
-    clicks = callbacks_with_input(deps, "lightcurve.clickData")
-    if len(clicks) != 1 or not is_clientside(clicks[0]) or \
-            not clicks[0]["output"].startswith("cadence.value"):
-        raise SystemExit("lightcurve.clickData no longer feeds a browser-side step to "
-                         "cadence.value: update bench/load.py's click model")
-    out["click_callback"] = clicks[0].get("clientside_function")
+    if callbacks_with_input(deps, "lightcurve.clickData"):
+        raise SystemExit("a callback now takes lightcurve.clickData: clicks cost requests "
+                         "again; update bench/load.py's click model")
     with contextlib.suppress(SystemExit):
         out["search"] = Callback(find_callback(deps, "search.n_clicks"), props)
     return out

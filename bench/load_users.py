@@ -39,9 +39,9 @@ CLIENT_ERRORS = (OSError, HTTPError, asyncio.IncompleteReadError, zlib.error, Va
 class Load:
     """The users. ``model`` says what a step costs on the wire:
 
-    * ``callback``: one POST of the per-frame callback (``cadence.value`` or, with the browser's
-      frame painter, ``frame-sync.data`` -> ``pixels.figure``) per step: a browser without the
-      painter, or a person whose steps are over 250 ms apart (the painter's sync delay);
+    * ``callback``: one POST of the heatmap's catch-up callback (``frame-sync.data`` ->
+      ``pixels.figure``) per step: a person whose steps are over 250 ms apart (the browser's
+      sync delay), so every step is followed by one;
     * ``browser``: as ``assets/frames.js`` does it: frames come in batches from the
       ``frame-source`` URL, fetched when the cursor enters a batch not yet held and one batch
       ahead; held batches are kept up to 64 MB per user, nearest first; a step inside a held
@@ -56,6 +56,7 @@ class Load:
         self.step_cb = templates["step"]
         self.step_input = templates["step_input"]
         self.n_frames = templates["n_frames"]
+        self.file = templates["file"]
         self.source = templates.get("source")
         self.search = templates.get("search")
         self.phase: Phase | None = None
@@ -125,12 +126,11 @@ class Load:
 
     # callback model: one POST per frame
     def frame_body(self, frame: int) -> bytes:
-        if self.step_input == "frame-sync.data":
-            self.sync_count += 1
-            return self.step_cb.payload(**{"frame-sync.data": {"frame": frame,
-                                                               "request": self.sync_count},
-                                           "cadence.value": frame})
-        return self.step_cb.payload(**{"cadence.value": frame})
+        self.sync_count += 1
+        # What the page last drew is another frame (-1), so the patch of this one comes back.
+        return self.step_cb.payload(**{
+            "frame-sync.data": {"file": self.file, "frame": frame, "at": self.sync_count},
+            "pixels-drawn.data": {"file": self.file, "frame": -1}})
 
     def good_frame(self, frame: int):
         """A pixels patch for this frame, and no error message beside it."""
@@ -142,7 +142,9 @@ class Load:
             figure = (body.get("response") or {}).get("pixels", {}).get("figure")
             if not isinstance(figure, dict) or "sideUpdate" in body:
                 return False
-            return f"frame {frame + 1} of {self.n_frames}".encode() in content
+            meta = [op["params"]["value"] for op in figure.get("operations", [])
+                    if op.get("location") == ["data", 0, "meta"]]
+            return meta == [{"file": self.file, "frame": frame}]
         return check
 
     async def post_frame(self, conn: Connection, frame: int, kind: str) -> bool:

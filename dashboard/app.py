@@ -114,6 +114,17 @@ def _routes(app: Dash, store: TPFStore, settings: Settings, default_id: str) -> 
         # Only uploads get this big; the TPF upload's status line says so.
         return jsonify(multi=True, response={"upload-status": {"children": message}})
 
+    @server.errorhandler(KeyError)
+    def callback_not_understood(error):
+        """A body on the callback route that is no callback of this page (a stale page after
+        an upgrade, a script): Dash raises KeyError for it. A client error in one sentence,
+        not Flask's 500 page."""
+        if not request.path.endswith("/_dash-update-component"):
+            raise error
+        log.warning("refused a callback request this page does not have: %s", error)
+        return jsonify(message="That request is not one of this page's callbacks; reload "
+                               "the page."), 400
+
     @server.route("/health")
     def health():
         return jsonify(status="ok", default_file=default_id, worker=os.getpid(),
@@ -146,14 +157,20 @@ _STATUS_OUTPUTS = ("archive-status", "movie-status")
 
 
 def _status_outputs(text: str):
-    """The current callback's outputs: ``text`` in its status area, nothing else changed."""
-    specs = ctx.outputs_list
-    single = isinstance(specs, dict)
-    values = [html.Div(text, className="error")
-              if isinstance(spec, dict) and spec.get("id") in _STATUS_OUTPUTS
-              and spec.get("property") == "children" else no_update
-              for spec in ([specs] if single else specs)]
-    return values[0] if single else values
+    """The current callback's outputs, in its own grouping (a dict or list of outputs):
+    ``text`` in its status area, nothing else changed."""
+    error = html.Div(text, className="error")
+
+    def fill(spec):
+        if isinstance(spec, dict) and "id" in spec and "property" in spec:
+            status = spec["id"] in _STATUS_OUTPUTS and spec["property"] == "children"
+            return error if status else no_update
+        if isinstance(spec, dict):
+            return {key: fill(value) for key, value in spec.items()}
+        if isinstance(spec, (list, tuple)):
+            return [fill(value) for value in spec]
+        return no_update
+    return fill(ctx.outputs_grouping)
 
 
 def freeze_startup_objects() -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-
 EXPOSURE_CHOICES = [
     {"label": "fast (20 s)", "value": "fast"},
     {"label": "short (1–2 min)", "value": "short"},

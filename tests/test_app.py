@@ -46,7 +46,7 @@ def test_factory_opens_the_given_file(tmp_path):
     tpf = app.store.get(app.default_file)
     assert tpf.target == "TIC 123456789"
     assert tpf.n_cadences == len(synthetic.time)
-    assert app.settings["debug"] is False
+    assert app.settings.debug is False
 
 
 def test_factory_refuses_a_bad_file(tmp_path):
@@ -63,7 +63,7 @@ def test_every_documented_id_is_on_the_page(tmp_path):
     documented = set()
     for cell in re.findall(r"^\| ([^|]+) \|", table, flags=re.M):
         documented.update(re.findall(r"`([\w-]+)`", cell))
-    assert {"lightcurve", "pixels", "cadence", "player", "play", "stretch", "scale",
+    assert {"lightcurve", "pixels", "cadence", "play", "stretch", "scale", "view",
             "upload-tpf", "message"} <= documented
     app = create_app({"cache_dir": tmp_path / "cache"})
     on_page = _ids(app.layout())
@@ -108,7 +108,7 @@ def test_procfile_serves_under_gunicorn_with_two_workers(tmp_path):
         assert health.json()["status"] == "ok"
         page = requests.get(url + "/", timeout=5)
         assert page.status_code == 200 and "<title>Is that blip real?" in page.text
-        assert requests.get(url + "/assets/dashboard.js", timeout=5).status_code == 200
+        assert requests.get(url + "/assets/view.js", timeout=5).status_code == 200
     finally:
         process.terminate()
         process.wait(15)
@@ -139,6 +139,6 @@ def test_wheel_ships_the_assets(tmp_path):
     assert result.returncode == 0, result.stderr
     wheel = next(Path(tmp_path).glob("*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "dashboard/assets/dashboard.js" in names
+    assert "dashboard/assets/view.js" in names and "dashboard/assets/plotly_adapter.js" in names
     assert "dashboard/assets/style.css" in names
     assert "dashboard/app.py" in names

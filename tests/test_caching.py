@@ -41,10 +41,10 @@ def test_redis_url_picks_redis_and_celery(tmp_path, monkeypatch):
     url = f"redis://127.0.0.1:{free_port()}/0"
     monkeypatch.setenv("REDIS_URL", url)
     app = create_app({"cache_dir": tmp_path})
-    assert app.settings["redis_url"] == url
+    assert app.settings.redis_url == url
     assert isinstance(app.store.shared.cache.cache, RedisCache)
     managers = [cb["manager"] for cb in app.callback_map.values() if cb.get("manager")]
-    assert len(managers) >= 4 and all(isinstance(m, CeleryManager) for m in managers)
+    assert len(managers) >= 2 and all(isinstance(m, CeleryManager) for m in managers)
     assert {m.handle for m in managers} == {celery_app(url)}
     # Nothing answers at that URL: a derived result is computed all the same.
     fid = app.default_file

@@ -36,12 +36,13 @@ from astropy.io import fits
 
 from dashboard.data.demo import demo_bytes
 from dashboard.data.masks import encode_mask
+from dashboard.figures.frame_batch import decode_batch
 
 from .callbacks.test_http import (
     call,
     data_url,
     decode_typed_array,
-    default_session,
+    default_view,
     find_callback,
     patch_assignments,
     upload,
@@ -195,27 +196,29 @@ def readout_flux(text: str) -> float:
 
 # --- driving the deployment -----------------------------------------------------------------------
 
-def step_callback(dependencies) -> tuple[str, dict]:
-    """The server callback that brings the heatmap to a frame, with the input that triggers
-    it: the slider itself, or ``frame-sync`` where the browser paints steps from prefetched
-    batches and syncs Plotly's heatmap afterwards."""
-    for input_ in ("frame-sync.data", "cadence.value"):
-        try:
-            return input_, find_callback(dependencies, input_, "pixels.figure")
-        except AssertionError:
-            continue
-    raise AssertionError("no server callback draws a frame into pixels.figure")
+def view_on(deployment, fid: str, aperture: str | None = None) -> dict:
+    view = default_view(deployment.layout)
+    return {**view, "state": {**view["state"], "file": fid, "aperture": aperture}}
 
 
-def step(deployment, fid: str, frame: int, aperture: dict | None = None) -> tuple[int, dict]:
-    """One cadence step through Dash: the answering worker's pid and the frame patch."""
-    input_, callback = step_callback(deployment.dependencies)
-    changed = {input_: {"frame": frame} if input_ == "frame-sync.data" else frame}
-    response = call(deployment, callback, deployment.layout, changed,
-                    {"cadence.value": frame, "session.data": {"file": fid},
-                     "aperture.data": aperture or {}})
+def step(deployment, fid: str, frame: int, aperture: str | None = None) -> tuple[int, dict]:
+    """One cadence step as the page makes it once stepping pauses: Plotly's heatmap brought
+    to the frame on screen (``frame-sync``), and that frame's batch (pixels and readout),
+    each answered by whichever worker takes it. Returns the step's worker and what both
+    sent: the heatmap patch's assignments plus ``readout`` and ``batch`` from the batch."""
+    callback = find_callback(deployment.dependencies, "frame-sync.data", "pixels.figure")
+    response = call(deployment, callback, deployment.layout,
+                    {"frame-sync.data": {"file": fid, "frame": frame, "at": frame}},
+                    {"view.data": view_on(deployment, fid, aperture),
+                     "pixels-drawn.data": {"file": fid, "frame": -1}})
     assert response.status_code == 200, response.text[:500]
     ops = patch_assignments(response.json()["response"]["pixels"]["figure"])
+    query = f"aperture={aperture}&" if aperture else ""
+    batch = requests.get(f"{deployment.url}/frames/{fid}?{query}start={frame}&count=1",
+                         timeout=30)
+    assert batch.status_code == 200, batch.text[:300]
+    header, pixels = decode_batch(batch.content)
+    ops["readout"], ops["batch"] = header["readouts"][0], pixels[0]
     return int(response.headers["X-Worker-PID"]), ops
 
 
@@ -242,9 +245,9 @@ def check_frames(answered, ref: dict, mask: np.ndarray) -> None:
         for frame, ops in results:
             z = decode_typed_array(ops[("data", 0, "z")])
             assert np.array_equal(z, ref["flux"][frame], equal_nan=True), (pid, frame)
-            meta = ops[("data", 0, "meta")]
-            assert meta["frame"] == frame
-            assert readout_flux(meta["readout"][3]) == pytest.approx(curve[frame], abs=0.051)
+            assert np.array_equal(ops["batch"], ref["flux"][frame], equal_nan=True)
+            assert ops[("data", 0, "meta")]["frame"] == frame
+            assert readout_flux(ops["readout"][3]) == pytest.approx(curve[frame], abs=0.051)
 
 
 def from_both_workers(send, most: int = 40) -> dict[int, requests.Response]:
@@ -268,15 +271,16 @@ def test_both_workers_give_identical_frames_and_curves(deployment):
     Redis."""
     health = requests.get(deployment.url + "/health", timeout=5).json()
     assert health["shared_cache"] == "redis" and health["shared_cache_available"] is True
-    fid = default_session(deployment.layout)["file"]
+    fid = default_view(deployment.layout)["state"]["file"]
     ref = reference(demo_bytes())
     answered = steps_on_both_workers(deployment, fid, range(0, 2000, 97))
     assert len(answered) == 2
     check_frames(answered, ref, ref["aperture"])
 
-    draw = find_callback(deployment.dependencies, "session.data", "header.children")
+    draw = find_callback(deployment.dependencies, "view.data", "lightcurve.figure")
     figures = from_both_workers(lambda: call(deployment, draw, deployment.layout,
-                                             {"session.data": {"file": fid}}))
+                                             {"view.data": view_on(deployment, fid)},
+                                             {"lightcurve-drawn.data": None}))
     curves = [r.json()["response"]["lightcurve"]["figure"] for r in figures.values()]
     assert curves[0] == curves[1]
     # The browser's prefetched batches of frames: the same bytes from either worker.
@@ -299,13 +303,12 @@ def test_an_upload_and_an_aperture_on_one_worker_are_seen_by_the_other(deploymen
     response = upload(deployment, deployment.dependencies, deployment.layout,
                       data_url(syn.data), "upload_tp.fits")
     assert response.status_code == 200, response.text[:500]
-    fid = response.json()["response"]["session"]["data"]["file"]
+    fid = response.json()["response"]["upload-result"]["data"]["file"]
     uploaded_by = int(response.headers["X-Worker-PID"])
 
     mask = np.zeros((9, 8), dtype=bool)
     mask[2:6, 3:7] = True
-    answered = steps_on_both_workers(deployment, fid, range(60),
-                                     aperture={"target": encode_mask(mask)})
+    answered = steps_on_both_workers(deployment, fid, range(60), aperture=encode_mask(mask))
     assert uploaded_by in answered and len(answered) == 2
     check_frames(answered, reference(syn.data), mask)
     # One entry on disk, whoever converted it: the bytes, the arrays, the manifest.
@@ -356,12 +359,12 @@ def test_redis_stopped_mid_run_steps_keep_working_and_it_is_logged(deployment):
     the shared cache is unavailable, each worker logs the outage once, and an archive search
     (a Celery job) is refused at once with a message instead of hanging."""
     deployment.stop("redis")
-    fid = default_session(deployment.layout)["file"]
+    fid = default_view(deployment.layout)["state"]["file"]
     ref = reference(demo_bytes())
     mask = ref["aperture"].copy()
     mask[np.argwhere(~mask)[0][0], np.argwhere(~mask)[0][1]] = True  # one pixel more
     answered = steps_on_both_workers(deployment, fid, range(3, 2000, 151),
-                                     aperture={"target": encode_mask(mask)})
+                                     aperture=encode_mask(mask))
     check_frames(answered, ref, mask)
 
     log = deployment.output("web")
@@ -386,7 +389,7 @@ def test_redis_stopped_mid_run_steps_keep_working_and_it_is_logged(deployment):
 def test_a_killed_worker_the_next_request_succeeds(deployment):
     """SIGKILL one worker: the next step is answered by the other, and gunicorn boots a
     replacement that answers too."""
-    fid = default_session(deployment.layout)["file"]
+    fid = default_view(deployment.layout)["state"]["file"]
     ref = reference(demo_bytes())
     victim, _ = step(deployment, fid, 5)
     os.kill(victim, signal.SIGKILL)

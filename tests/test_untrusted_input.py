@@ -20,15 +20,7 @@ import pytest
 
 from dashboard.app import create_app
 
-from .callbacks.test_http import (
-    UPDATE,
-    data_url,
-    find_callback,
-    frame_callback,
-    frame_changes,
-    payload,
-    walk,
-)
+from .callbacks.test_http import UPDATE, data_url, default_view, find_callback, payload, walk
 from .conftest import ROOT
 from .synthetic import tpf_bytes
 
@@ -102,11 +94,17 @@ def inprocess(tmp_path_factory):
 
 # Store values that name a file, as a crafted id would be sent in each.
 def _references(crafted: str) -> dict:
-    return {"session.data": {"file": crafted},
-            "custom.data": {"id": crafted, "name": crafted, "columns": None,
-                            "time_system": None},
-            "grid-file.data": crafted,
-            "share-pending.data": {"file": crafted, "state": {}, "notices": []},
+    view = {"state": {"file": crafted, "aperture": crafted, "sky": crafted}, "epoch": 0,
+            "base": [crafted, crafted], "goto": {"frame": 0, "seq": 0}}
+    return {"view.data": view,
+            "custom.data": {"id": crafted, "name": crafted, "columns": {"time": crafted},
+                            "time_system": crafted},
+            "upload-result.data": {"file": crafted}, "archive-opened.data": {"file": crafted},
+            "frame-sync.data": {"file": crafted, "frame": 1},
+            "grid-jump.data": {"file": crafted, "frame": 1},
+            "lightcurve-drawn.data": {"file": crafted},
+            "pixels-drawn.data": {"file": crafted, "frame": 0},
+            "diagnostics-drawn.data": {"grid": crafted},
             "url.search": "?file=" + quote(crafted, safe="")}
 
 
@@ -159,20 +157,19 @@ def test_crafted_file_ids_in_callbacks_never_reach_the_file_system(inprocess, to
 def test_crafted_ids_get_a_clear_message(inprocess, touched):
     """The callbacks a crafted reference reaches first say what is wrong, in words."""
     app, client, deps, layout, cache = inprocess
-    show = find_callback(deps, "session.data", "header.children")
-    restore = find_callback(deps, "url.search", "session.data")
+    owner = find_callback(deps, "upload-result.data", "view.data")
     for crafted, marker in CRAFTED:
-        response = client.post(UPDATE, json=payload(show, layout,
-                                                    {"session.data": {"file": crafted}}))
+        response = client.post(UPDATE, json=payload(owner, layout,
+                                                    {"upload-result.data": {"file": crafted}}))
         assert response.status_code == 200
         body = response.get_json()["response"]
-        assert "not valid" in json.dumps(body["message"]), body["message"]
-        assert "header" not in body  # the view stays as it was
+        assert "not valid" in json.dumps(body["view-notes"]), body
+        assert "view" not in body and "header" not in body  # the view stays as it was
 
         search = "?file=" + quote(crafted, safe="")
-        response = client.post(UPDATE, json=payload(restore, layout, {"url.search": search}))
+        response = client.post(UPDATE, json=payload(owner, layout, {"url.search": search}))
         assert response.status_code == 200, response.status_code
-        message = json.dumps(response.get_json()["response"]["message"])
+        message = json.dumps(response.get_json()["response"]["view-notes"])
         assert "file" in message and "ignored" in message, message
         assert not touched.naming(marker), touched.naming(marker)[:5]
 
@@ -197,7 +194,7 @@ def test_crafted_ids_in_frame_urls_are_refused(inprocess, touched):
 
 def test_crafted_upload_names_never_become_paths(inprocess, touched):
     app, client, deps, layout, cache = inprocess
-    upload = find_callback(deps, "upload-tpf.contents", "session.data")
+    upload = find_callback(deps, "upload-tpf.contents", "upload-result.data")
     light_curve = [d for d in deps if d.get("clientside_function") is None and
                    "upload-lightcurve.contents" in [f"{i['id']}.{i['property']}"
                                                    for i in d["inputs"]]]
@@ -209,13 +206,13 @@ def test_crafted_upload_names_never_become_paths(inprocess, touched):
             upload, layout, {"upload-tpf.contents": data_url(b"not a FITS file")},
             {"upload-tpf.filename": crafted}))
         assert response.status_code == 200
-        assert "error" in json.dumps(response.get_json()["response"]["message"])
+        assert "error" in json.dumps(response.get_json()["response"]["upload-status"])
         # A real TPF under a crafted name: stored under its content id, opened.
         response = client.post(UPDATE, json=payload(
             upload, layout, {"upload-tpf.contents": data_url(good.data)},
             {"upload-tpf.filename": crafted}))
         assert response.status_code == 200
-        fid = response.get_json()["response"]["session"]["data"]["file"]
+        fid = response.get_json()["response"]["upload-result"]["data"]["file"]
         assert re.fullmatch(r"[0-9a-f]{20}", fid)
         for callback in light_curve:
             response = client.post(UPDATE, json=payload(
@@ -258,24 +255,27 @@ def test_a_third_file_evicts_the_least_recently_used(tmp_path, touched):
     client = app.server.test_client()
     deps = client.get("/_dash-dependencies").get_json()
     layout = client.get("/_dash-layout").get_json()
-    upload = find_callback(deps, "upload-tpf.contents", "session.data")
-    step, key = frame_callback(deps)
+    upload = find_callback(deps, "upload-tpf.contents", "upload-result.data")
+    step = find_callback(deps, "frame-sync.data", "pixels.figure")
     demo = app.default_file
 
     def open_file(seed: int) -> str:
         response = client.post(UPDATE, json=payload(
             upload, layout, {"upload-tpf.contents": data_url(tpf_bytes(seed=seed).data)},
             {"upload-tpf.filename": f"file-{seed}.fits"}))
-        return response.get_json()["response"]["session"]["data"]["file"]
+        return response.get_json()["response"]["upload-result"]["data"]["file"]
 
     def step_on(fid: str, frame: int = 2) -> list[str]:
         """Step on ``fid``; the paths named by its id that the step opened."""
         touched.paths = []
-        response = client.post(UPDATE, json=payload(step, layout, frame_changes(key, frame),
-                                                    {"session.data": {"file": fid},
-                                                     "cadence.value": frame}))
+        view = default_view(layout)
+        view = {**view, "state": {**view["state"], "file": fid}}
+        response = client.post(UPDATE, json=payload(
+            step, layout, {"frame-sync.data": {"file": fid, "frame": frame}},
+            {"view.data": view, "pixels-drawn.data": {"file": fid, "frame": -1}}))
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
-        assert f"frame {frame + 1} of" in response.get_data(as_text=True)
+        meta = {"file": fid, "frame": frame}
+        assert json.dumps(meta, separators=(",", ":")) in response.get_data(as_text=True)
         return touched.naming(fid)
 
     step_on(demo)

@@ -12,7 +12,9 @@ from dash.exceptions import PreventUpdate
 
 from ..data import DataError
 from ..view import drawing
+from ..view.custom import parse_custom
 from ..view.owner import ViewRecord
+from .parts import mapping
 
 
 def register(app, store) -> None:
@@ -26,11 +28,12 @@ def register(app, store) -> None:
     )
     def draw_curve(view, custom, drawn):
         state = ViewRecord.from_store(view).state
-        want = {**drawing.key(state, drawing.CURVE_FIELDS), "custom": custom or {}}
+        custom = parse_custom(custom) or {}
+        want = {**drawing.key(state, drawing.CURVE_FIELDS), "custom": custom}
         if want == drawn:
             return no_update, no_update
         try:
-            if (drawn or {}).get("file") != state.file:
+            if mapping(drawn).get("file") != state.file:
                 return drawing.curve_figure(store, state, custom), want
             return drawing.curve_parts(store, state, custom), want
         except DataError:

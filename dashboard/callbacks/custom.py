@@ -14,9 +14,9 @@ from dash.exceptions import PreventUpdate
 
 from ..data import DataError
 from ..data.lightcurves import read_lightcurve
-from ..view.custom import BLOB_KIND
+from ..view.custom import BLOB_KIND, parse_custom
 from .files import decode_upload
-from .parts import notes
+from .parts import mapping, notes
 
 log = logging.getLogger(__name__)
 _DROPDOWNS = ("custom-time", "custom-flux", "custom-err")
@@ -60,16 +60,19 @@ def register(app, store, settings) -> None:
             if contents is None:
                 raise PreventUpdate
             return {**out, **_upload(store, contents, filename, limit), "contents": None}
+        custom = parse_custom(custom)
         if not custom:
             raise PreventUpdate
-        columns = {_ROLES[name]: values[name] for name in _DROPDOWNS if values.get(name)}
+        values = mapping(values)
+        columns = {_ROLES[name]: values[name] for name in _DROPDOWNS
+                   if isinstance(values.get(name), str) and values[name]}
         chosen = {**custom, "columns": columns,
                   "time_system": values.get("custom-system") or "auto"}
         return {**out, "custom": chosen} if chosen != custom else out
 
 
 def _upload(store, contents: str, filename: str | None, limit: int) -> dict:
-    filename = filename or "uploaded light curve"
+    filename = filename if isinstance(filename, str) and filename else "uploaded light curve"
     try:
         data = decode_upload(contents, limit, filename)
         lc = read_lightcurve(data, filename, max_bytes=limit)

@@ -21,7 +21,7 @@ from ..figures.diagnostics import (
 )
 from ..view import derive
 from ..view.owner import ViewRecord
-from .parts import notes
+from .parts import mapping, notes
 
 
 def panels_of(store, tpf, state, masks) -> tuple[dict, list[str]]:
@@ -66,7 +66,7 @@ def register(app, store) -> None:
     )
     def draw_diagnostics(view, drawn):
         state = ViewRecord.from_store(view).state
-        drawn = drawn or {}
+        drawn = mapping(drawn)
         want = {"file": state.file, "panels": list(state.panels), "aperture": state.aperture,
                 "sky": state.sky, "background": state.background}
         if want == drawn.get("want"):
@@ -109,12 +109,16 @@ def register(app, store) -> None:
     )
     def grid_click(click, view):
         """A click in the per-pixel grid: the frame of that point, for the browser to show."""
-        point = (click or {}).get("points", [None])[0]
+        points = mapping(click).get("points")
+        point = mapping(points[0]) if isinstance(points, list) and points else None
         state = ViewRecord.from_store(view).state
         if not point or not state.file:
             raise PreventUpdate
         curves = store.derived(state.file, "pixel-curves", pixel_lightcurves, share=False)
-        frame = grid_point_frame(curves, point["curveNumber"], point["pointIndex"])
+        try:
+            frame = grid_point_frame(curves, int(point["curveNumber"]), int(point["pointIndex"]))
+        except (KeyError, TypeError, ValueError):
+            raise PreventUpdate from None
         if frame is None:
             raise PreventUpdate
-        return {"file": state.file, "frame": frame, "at": click.get("timestamp")}
+        return {"file": state.file, "frame": frame, "at": mapping(click).get("timestamp")}

@@ -32,7 +32,7 @@ def register(app, store, settings) -> None:
     def open_upload(contents, filename):
         if contents is None:
             raise PreventUpdate
-        filename = filename or "uploaded file"
+        filename = filename if isinstance(filename, str) and filename else "uploaded file"
         try:
             data = decode_upload(contents, limit, filename)
             fid = store.add(data, filename)
@@ -44,7 +44,7 @@ def register(app, store, settings) -> None:
 
 def decode_upload(contents: str | None, limit: int, filename: str) -> bytes:
     """The bytes of a ``dcc.Upload`` data URL, refusing anything over ``limit`` before decoding."""
-    if not contents or "," not in contents:
+    if not isinstance(contents, str) or "," not in contents:
         raise DataError(f"{filename}: nothing was received.")
     payload = contents.split(",", 1)[1]
     size = len(payload) * 3 // 4

@@ -7,6 +7,7 @@ from dash import Input, Output
 from flask import Response, jsonify, request
 
 from ..data import DataError
+from ..view.custom import parse_custom
 from ..view.frame_source import frame_batch, frame_source
 from ..view.owner import ViewRecord
 
@@ -33,4 +34,4 @@ def register(app, store) -> None:
         prevent_initial_call=True,
     )
     def update_source(view, custom):
-        return frame_source(store, ViewRecord.from_store(view).state, custom)
+        return frame_source(store, ViewRecord.from_store(view).state, parse_custom(custom))

@@ -7,6 +7,7 @@ from dash import Input, Output
 
 from ..data import DataError
 from ..view import derive, drawing
+from ..view.custom import parse_custom
 from ..view.owner import ViewRecord
 from .parts import notes
 
@@ -33,4 +34,5 @@ def register(app, store) -> None:
         prevent_initial_call=True,
     )
     def show_notes(view, custom):
-        return notes(view_notices(store, ViewRecord.from_store(view).state, custom))
+        return notes(view_notices(store, ViewRecord.from_store(view).state,
+                                  parse_custom(custom)))

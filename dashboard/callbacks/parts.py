@@ -18,6 +18,12 @@ def header(parts: list[tuple[str, str]]) -> list:
     return spans
 
 
+def mapping(value) -> dict:
+    """``value`` if it is a dict, else an empty one: what the page sends is never trusted
+    to be of the shape this page gave it."""
+    return value if isinstance(value, dict) else {}
+
+
 def notes(texts: list[str], kind: str = "notice") -> list:
     """Notices (or errors, ``kind="error"``) as the notes areas show them."""
     return [html.Div(text, className=kind) for text in texts]

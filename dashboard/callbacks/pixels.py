@@ -16,6 +16,7 @@ from ..data import DataError
 from ..figures import pixels
 from ..view import derive, drawing
 from ..view.owner import ViewRecord
+from .parts import mapping
 
 
 def register(app, store) -> None:
@@ -30,7 +31,7 @@ def register(app, store) -> None:
     def draw_pixels(view, sync, drawn):
         record = ViewRecord.from_store(view)
         state = record.state
-        drawn = drawn or {}
+        drawn = mapping(drawn)
         try:
             tpf = store.get(state.file)
         except DataError:
@@ -52,9 +53,13 @@ def register(app, store) -> None:
         if drawn.get("file") != state.file:
             return drawing.pixels_figure(store, state, frame), now
         patch = Patch()
-        if any(drawn.get(k) != v for k, v in look_key.items()) or drawn.get("frame") != frame:
+        recolour = any(drawn.get(k) != v for k, v in look_key.items())
+        if recolour or drawn.get("frame") != frame:
             shown = drawing.image(store, state, frame)
-            pixels.image_patch(shown, state.file, frame, drawing.look(tpf, state, shown), patch)
+            # A flux frame keeps the stretch's colours; a difference image has its own limits.
+            own_look = recolour or state.image == "difference"
+            pixels.image_patch(shown, state.file, frame,
+                               drawing.look(tpf, state, shown) if own_look else None, patch)
         if any(drawn.get(k) != v for k, v in outline_key.items()):
             masks = derive.apertures(tpf, state)
             pixels.outline_patch(masks.target, masks.background, tpf.column, tpf.row, patch)

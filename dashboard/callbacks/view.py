@@ -15,7 +15,7 @@ from dash import Input, Output, State, ctx, no_update
 from ..view import files
 from ..view.controls import CONTROLS, control_values
 from ..view.owner import ViewRecord, next_view
-from .parts import header, notes
+from .parts import header, mapping, notes
 
 
 def _cause(triggered: set[str]) -> str:
@@ -52,9 +52,10 @@ def register(app, store, settings) -> None:
     def own_view(controls, link, upload, archive, edits, previous):
         triggered = {key.split(".")[0] for key in ctx.triggered_prop_ids}
         cause = _cause(triggered)
-        opened = (archive if "archive-opened" in triggered else upload) or {}
-        outcome = next_view(ViewRecord.from_store(previous), cause, controls=controls,
-                            link=link, opened=opened.get("file"), edits=edits,
+        opened = mapping(archive if "archive-opened" in triggered else upload)
+        outcome = next_view(ViewRecord.from_store(previous), cause, controls=mapping(controls),
+                            link=link if isinstance(link, str) else None,
+                            opened=opened.get("file"), edits=mapping(edits),
                             open_file=store.get)
         state = outcome.record.state
         out = {"view": outcome.record.to_store() if outcome.changed else no_update,

@@ -16,6 +16,8 @@ from ..data.lightcurves import read_lightcurve, to_mission_time
 from ..data.registration import register as register_points
 
 BLOB_KIND = "lightcurves"
+TIME_SYSTEMS = ("auto", "BKJD", "BTJD", "BJD", "MJD")
+_ROLES = ("time", "flux", "flux_err")
 # A custom curve whose median is within this factor of the aperture's shares its flux axis;
 # further apart (K2SFF's FCOR ~1 beside a TPF's 1e5 e-/s) it gets an axis of its own.
 SHARED_AXIS_FACTOR = 3.0
@@ -40,6 +42,24 @@ class CustomOnView:
         """The curve's own axis title: its flux column (the file's name is in the legend)."""
         column = self.lc.columns.get("flux")
         return f"your curve: {column}" if column else "your curve"
+
+
+def parse_custom(data) -> dict | None:
+    """The ``custom`` store's reference, validated (it comes back from the page): None for no
+    curve or anything not of its shape."""
+    import re
+
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str) \
+            or not re.fullmatch(r"[0-9a-f]{20}", data["id"]):
+        return None
+    columns = data.get("columns")
+    columns = {role: name for role, name in columns.items()
+               if role in _ROLES and isinstance(name, str) and name} \
+        if isinstance(columns, dict) else {}
+    system = data.get("time_system")
+    return {"id": data["id"], "name": str(data.get("name") or "custom")[:200],
+            "columns": columns or None,
+            "time_system": system if system in TIME_SYSTEMS else "auto"}
 
 
 def registered(store, custom: dict, fid: str):

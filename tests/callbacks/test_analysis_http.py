@@ -1,9 +1,10 @@
-"""The aperture and re-extraction callbacks over HTTP, as the Dash renderer calls them.
+"""The aperture and re-extraction over HTTP, as the Dash renderer calls them.
 
-``aperture-edits`` -> ``aperture``: the browser appends every click and selection to a list
-and the server replays the whole list; the masks that come back are decoded and compared with
-masks built here. ``aperture`` (+ background choice) -> the light curve: the Patch of trace 0's
-y is decoded and compared with sums computed here from ``demo_tpf()``'s FLUX and FLUX_BKG.
+``aperture-edits`` -> the view's owner: the browser appends every click and selection to a
+list and the owner replays the whole list; the view's masks that come back are decoded and
+compared with masks built here. A view (its aperture and background choice) -> the light
+curve: the Patch of trace 0's y is decoded and compared with sums computed here from
+``demo_tpf()``'s FLUX and FLUX_BKG; the readout's flux comes from the view's frame batches.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from astropy.io import fits
 
 from dashboard.data.demo import COSMIC_RAY, demo_bytes, demo_tpf
 from dashboard.data.masks import decode_mask, encode_mask
+from dashboard.figures.frame_batch import decode_batch
 
-from .test_http import UPDATE, call, decode_typed_array, find_callback, patch_assignments, walk
+from .test_http import call, decode_typed_array, default_view, find_callback, patch_assignments
 
 
 @pytest.fixture(scope="module")
@@ -37,24 +39,19 @@ def pipeline():
 
 # --- aperture edits ------------------------------------------------------------------------------
 
-def replay(demo_server, dependencies, layout, edits: list) -> dict:
-    """POST the replay as the renderer does for a one-output callback (``outputs`` is then
-    one object, not a list), with the session as the page first has it."""
-    callback = find_callback(dependencies, "aperture-edits.data", "aperture.data")
-    assert callback["output"] == "aperture.data"
-    assert [f"{s['id']}.{s['property']}" for s in callback["state"]] == ["session.data"]
-    session = next(c for c in walk(layout) if c["props"].get("id") == "session")["props"]["data"]
-    payload = {
-        "output": callback["output"], "outputs": {"id": "aperture", "property": "data"},
-        "inputs": [{"id": "aperture-edits", "property": "data", "value": edits}],
-        "changedPropIds": ["aperture-edits.data"],
-        "state": [{"id": "session", "property": "data", "value": session}],
-    }
-    response = requests.post(demo_server.url + UPDATE, json=payload, timeout=60)
+def replay(demo_server, dependencies, layout, ops: list) -> dict:
+    """The masks of the view the owner makes of these edits (as the page first has it)."""
+    callback = find_callback(dependencies, "aperture-edits.data", "view.data")
+    view = default_view(layout)
+    response = call(demo_server, callback, layout,
+                    {"aperture-edits.data": {"epoch": view["epoch"], "ops": ops}})
     assert response.status_code == 200, response.text
-    stored = response.json()["response"]["aperture"]["data"]
-    assert set(stored) == {"target", "background"}
-    return {which: decode_mask(code, (15, 15)) for which, code in stored.items()}
+    body = response.json()["response"]
+    state = body["view"]["data"]["state"] if "view" in body else view["state"]
+    own = demo_tpf().pipeline_mask  # a view naming no aperture uses the file's own
+    return {"target": decode_mask(state["aperture"], (15, 15)) if state["aperture"] else own,
+            "background": decode_mask(state["sky"], (15, 15)) if state["sky"]
+            else np.zeros((15, 15), bool), "named": state["aperture"] is not None}
 
 
 def pixel(row: int, column: int, which: str = "target") -> dict:
@@ -72,6 +69,7 @@ def only(*pixels) -> np.ndarray:
 def test_no_edits_is_the_pipeline_aperture(demo_server, dependencies, layout, pipeline):
     masks = replay(demo_server, dependencies, layout, [])
     assert np.array_equal(masks["target"], pipeline)
+    assert not masks["named"]  # the view names no aperture: the file's own (a short link)
     assert not masks["background"].any()
     assert pipeline.sum() == 16
 
@@ -142,12 +140,33 @@ def test_background_edits_leave_the_target_alone(demo_server, dependencies, layo
 
 # --- re-extraction -------------------------------------------------------------------------------
 
-def extract(demo_server, dependencies, layout, aperture: dict, background: str, **inputs):
-    callback = find_callback(dependencies, "aperture.data", "lightcurve.figure")
-    state = {"background.value": background, "cadence.value": COSMIC_RAY["frame"], **inputs}
-    response = call(demo_server, callback, layout, {"aperture.data": aperture}, state)
-    assert response.status_code == 200, response.text
-    return response.json()["response"]
+def view_with(layout, **state) -> dict:
+    view = default_view(layout)
+    return {**view, "state": {**view["state"], **state}}
+
+
+def extract(demo_server, dependencies, layout, background: str, aperture=None, sky=None,
+            **state) -> dict:
+    """What the page gets for a view with this aperture (None: the file's own) and background:
+    the light curve's patch, the frame source and the readout of the cosmic ray's frame from
+    its batch, the heatmap's patch and the notes."""
+    view = view_with(layout, aperture=aperture, sky=sky, background=background, **state)
+    out = {}
+    # What the page last drew: the same file, so changes come as Patches.
+    drawn = {"lightcurve-drawn.data": {"file": view["state"]["file"]},
+             "pixels-drawn.data": {"file": view["state"]["file"], "frame": 0}}
+    for output in ("lightcurve.figure", "frame-source.data", "analysis-notes.children",
+                   "pixels.figure"):
+        callback = find_callback(dependencies, "view.data", output)
+        response = call(demo_server, callback, layout, {"view.data": view}, drawn)
+        assert response.status_code in (200, 204), response.text
+        if response.status_code == 200:
+            out.update(response.json()["response"])
+    source = out["frame-source"]["data"]
+    batch = requests.get(f"{demo_server.url}/{source['url']}&start={COSMIC_RAY['frame']}"
+                         "&count=1", timeout=30)
+    out["readout"] = decode_batch(batch.content)[0]["readouts"][0]
+    return out
 
 
 def trace0(body: dict) -> np.ndarray:
@@ -167,80 +186,76 @@ def assert_curve(body, want: np.ndarray):
     np.testing.assert_allclose(y, want.astype(np.float32), rtol=1e-6)
 
 
-def readout_text(body) -> str:
-    """The readout's flux for the current frame, as it travels with the heatmap's patch."""
-    ops = patch_assignments(body["pixels"]["figure"])
-    return ops[("data", 0, "meta")]["readout"][3]
-
-
 def readout_value(body) -> float:
-    return float(readout_text(body).split()[0].replace(",", ""))
+    return float(body["readout"][3].split()[0].replace(",", ""))
+
+
+def shapes(body) -> list:
+    return patch_assignments(body["pixels"]["figure"])[("layout", "shapes")]
 
 
 @pytest.mark.parametrize("background", ["none", "file"])
 def test_three_pixels_with_and_without_flux_bkg(demo_server, dependencies, layout, demo,
                                                 background):
     mask = only((7, 7), (8, 7), (7, 8))
-    body = extract(demo_server, dependencies, layout, {"target": encode_mask(mask)}, background)
+    body = extract(demo_server, dependencies, layout, background, encode_mask(mask))
     want = sums(demo, mask)
     if background == "file":
         want = want - sums(demo, mask, demo.flux_bkg)
     assert_curve(body, want)
-    note = body["readout-note-3"]["children"]
-    assert note.startswith("custom aperture, 3 px")
+    note = body["frame-source"]["data"]["aperture"]
+    assert note.startswith("your aperture, 3 px")
     assert ("FLUX_BKG subtracted" in note) == (background == "file")
     assert readout_value(body) == pytest.approx(want[COSMIC_RAY["frame"]], abs=0.051)
     # The outline patched into the image is that aperture's.
-    shapes = patch_assignments(body["pixels"]["figure"])[("layout", "shapes")]
-    assert len(shapes) == 1 and shapes[0]["line"].get("dash") is None
+    assert len(shapes(body)) == 1 and shapes(body)[0]["line"].get("dash") is None
 
 
 def test_background_pixels_subtract_their_median(demo_server, dependencies, layout, demo,
                                                  pipeline):
     sky = only((0, 0), (0, 14), (14, 0))
-    body = extract(demo_server, dependencies, layout,
-                   {"target": encode_mask(pipeline), "background": encode_mask(sky)}, "aperture")
+    body = extract(demo_server, dependencies, layout, "aperture", None, encode_mask(sky))
     level = np.median(demo.flux[:, [0, 0, 14], [0, 14, 0]].astype(np.float64), axis=1)
     assert_curve(body, sums(demo, pipeline) - pipeline.sum() * level)
-    assert body["readout-note-3"]["children"] == ("pipeline aperture, 16 px, background of 3 px "
-                                                 "subtracted")
-    shapes = patch_assignments(body["pixels"]["figure"])[("layout", "shapes")]
-    assert [s["line"].get("dash") for s in shapes] == [None, "dash"]
+    assert body["frame-source"]["data"]["aperture"] == \
+        "pipeline aperture, 16 px, background of 3 px subtracted"
+    assert [s["line"].get("dash") for s in shapes(body)] == [None, "dash"]
 
 
 def test_pipeline_aperture_by_default_and_an_empty_one(demo_server, dependencies, layout, demo,
                                                        pipeline):
-    body = extract(demo_server, dependencies, layout, {}, "none")
+    body = extract(demo_server, dependencies, layout, "none")
     assert_curve(body, sums(demo, pipeline))
-    assert body["readout-note-3"]["children"] == "pipeline aperture, 16 px"
+    assert body["frame-source"]["data"]["aperture"] == "pipeline aperture, 16 px"
 
     empty = np.zeros((15, 15), dtype=bool)
-    body = extract(demo_server, dependencies, layout, {"target": encode_mask(empty)}, "none")
+    body = extract(demo_server, dependencies, layout, "none", encode_mask(empty))
     assert np.isnan(trace0(body)).all()
     assert "aperture is empty" in str(body["analysis-notes"]["children"])
-    assert readout_text(body) == "no data"
+    assert body["readout"][3] == "no data"
 
     # Background pixels chosen but none selected: a notice, not an error.
-    body = extract(demo_server, dependencies, layout, {"target": encode_mask(pipeline)},
-                   "aperture")
+    body = extract(demo_server, dependencies, layout, "aperture")
     assert np.isnan(trace0(body)).all()
     assert "background aperture is empty" in str(body["analysis-notes"]["children"])
 
 
 def test_an_aperture_change_sends_the_pixel_grid_only_once(demo_server, dependencies, layout):
-    """With the per-pixel grid shown, the first re-extraction builds it for the file; later
-    aperture changes send only its highlighted cells (one per aperture pixel), not the grid."""
-    session = next(c["props"]["data"] for c in walk(layout) if c["props"].get("id") == "session")
+    """With the per-pixel grid shown, the first drawing builds it for the file; later aperture
+    changes send only its highlighted cells (one per aperture pixel), not the grid."""
     mask = only((7, 7), (8, 7), (7, 8))
-    first = extract(demo_server, dependencies, layout, {"target": encode_mask(mask)}, "none",
-                    **{"diagnostic-panels.value": ["pixels"], "grid-file.data": None})
-    assert first["grid-file"]["data"] == session["file"]
+    callback = find_callback(dependencies, "view.data", "pixel-grid.figure")
+    view = view_with(layout, aperture=encode_mask(mask), panels=["pixels"])
+    first = call(demo_server, callback, layout, {"view.data": view}).json()["response"]
+    drawn = first["diagnostics-drawn"]["data"]
+    assert drawn["grid"] == view["state"]["file"]
     assert first["pixel-grid"]["figure"]["data"], "the first time, the whole grid"
+    assert first["pixel-grid-wrap"]["hidden"] is False
 
-    again = extract(demo_server, dependencies, layout, {"target": encode_mask(mask)}, "none",
-                    **{"diagnostic-panels.value": ["pixels"],
-                       "grid-file.data": session["file"]})
-    assert "grid-file" not in again  # unchanged: the grid on the page is still this file's
+    other = only((7, 7), (8, 7))
+    view = view_with(layout, aperture=encode_mask(other), panels=["pixels"])
+    again = call(demo_server, callback, layout, {"view.data": view},
+                 {"diagnostics-drawn.data": drawn}).json()["response"]
     ops = patch_assignments(again["pixel-grid"]["figure"])
     assert set(ops) == {("layout", "shapes")}
-    assert len(ops[("layout", "shapes")]) == mask.sum()
+    assert len(ops[("layout", "shapes")]) == other.sum()

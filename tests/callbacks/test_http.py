@@ -93,8 +93,13 @@ def payload(callback: dict, layout, changed: dict, state: dict | None = None) ->
     }
 
 
-def default_session(layout) -> dict:
-    return component(layout, "session")["props"]["data"]
+def default_view(layout) -> dict:
+    """The page's ``view`` store as the layout first has it."""
+    return component(layout, "view")["props"]["data"]
+
+
+def default_file(layout) -> str:
+    return default_view(layout)["state"]["file"]
 
 
 def decode_typed_array(spec: dict) -> np.ndarray:
@@ -118,11 +123,37 @@ def patch_assignments(patch: dict) -> dict:
 
 def test_layout_has_the_documented_ids(layout):
     ids = {c["props"].get("id") for c in walk(layout)}
-    for id_ in ("lightcurve", "pixels", "cadence", "player", "play", "prev", "next", "speed",
-                "stretch", "scale", "upload-tpf", "message", "readout", "header", "cursor",
-                "session"):
+    for id_ in ("lightcurve", "pixels", "cadence", "play", "prev", "next", "speed", "stretch",
+                "scale", "colormap", "upload-tpf", "upload-status", "message", "readout",
+                "readout-frame", "readout-cadence", "header", "cursor", "view", "config"):
         assert id_ in ids, id_
-    assert default_session(layout)["file"]
+    assert default_file(layout)
+
+
+def writers(dependencies) -> dict[str, list[str]]:
+    """Each property any callback writes (outputs, and a background job's running and progress
+    outputs) and the callbacks that write it."""
+    found = {}
+    for callback in dependencies:
+        if callback.get("no_output"):
+            continue
+        props = [o.split("@")[0] for o in names(split_outputs(callback["output"]))]
+        props += list((callback.get("running") or {}).get("running", {}))
+        props += [p.split("@")[0] for p in (callback.get("progress") or [])]
+        for prop in props:
+            if not prop.endswith(".id"):  # Dash's own placeholder output of a cancel button
+                found.setdefault(prop, []).append(callback["output"][:60])
+    return found
+
+
+def test_every_property_has_one_writer(dependencies):
+    """No property is written by two callbacks (Dash's allow_duplicate would hide it)."""
+    shared = {prop: who for prop, who in writers(dependencies).items() if len(who) > 1}
+    assert shared == {}
+    # The frame, the slider, the readout and the address are the browser's (assets/view.js):
+    # no server callback writes them.
+    assert not {"cadence.value", "readout-flux.children", "url.search"} & set(
+        writers(dependencies))
 
 
 def test_health_is_json(demo_server, layout):
@@ -131,62 +162,56 @@ def test_health_is_json(demo_server, layout):
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.json()
     assert body["status"] == "ok"
-    assert body["default_file"] == default_session(layout)["file"]
+    assert body["default_file"] == default_file(layout)
 
 
-# --- the step ------------------------------------------------------------------------------------
+# --- the heatmap catching up with the painter ----------------------------------------------------
 
-@pytest.mark.parametrize("frame", [0, TRUTH["cosmic_ray"]["frame"], 1999])
-def test_sync_sends_the_frame_as_a_patch(demo_server, dependencies, layout, demo, frame):
-    """When stepping pauses, the browser asks for Plotly's heatmap to catch up (frame-sync)."""
+def sync(server, dependencies, layout, frame, file=None, view=None) -> requests.Response:
     step = find_callback(dependencies, "frame-sync.data", "pixels.figure")
-    assert "session.data" in names(step["state"])
-    # One output per step: the readout's strings travel with the frame (trace meta).
-    assert [n.split("@")[0] for n in names(split_outputs(step["output"]))] == ["pixels.figure"]
+    changes = {"frame-sync.data": {"file": file or default_file(layout), "frame": frame,
+                                   "at": 1}}
+    return call(server, step, layout, changes, {"view.data": view} if view else None)
 
-    response = call(demo_server, step, layout, {"frame-sync.data": {"frame": frame, "request": 1}})
+
+@pytest.mark.parametrize("frame", [3, TRUTH["cosmic_ray"]["frame"], 1999])
+def test_sync_sends_the_frame_as_a_patch(demo_server, dependencies, layout, demo, frame):
+    """When stepping pauses, the browser asks for Plotly's heatmap to catch up (frame-sync):
+    the frame's pixels and which frame they are, nothing else (the readout is the browser's)."""
+    response = sync(demo_server, dependencies, layout, frame)
     assert response.status_code == 200, response.text[:500]
     body = response.json()["response"]
-
     ops = patch_assignments(body["pixels"]["figure"])
-    assert set(ops) <= {("data", 0, "z"), ("data", 0, "meta")}  # the pixels, nothing else
+    assert set(ops) == {("data", 0, "z"), ("data", 0, "meta")}
     z = decode_typed_array(ops[("data", 0, "z")])
     assert z.dtype == np.float32
     assert np.array_equal(z, np.asarray(demo.flux[frame], dtype=np.float32), equal_nan=True)
     if frame == TRUTH["cosmic_ray"]["frame"]:
         assert np.unravel_index(np.nanargmax(z), z.shape) == (COSMIC_RAY["row"],
                                                               COSMIC_RAY["column"])
-
-    # The frame it is, and the readout for it: cadence number (the file's CADENCENO, not the
-    # index), then the time in the mission system.
-    meta = ops[("data", 0, "meta")]
-    assert meta["frame"] == frame
-    assert meta["readout"][0] == str(demo.cadenceno[frame])
-    assert meta["readout"][1] == f"{demo.time[frame]:.5f} BKJD"
-
-    # A step is small: the frame's bytes and some text, not a figure.
-    assert len(response.content) < 8_000, len(response.content)
+    assert ops[("data", 0, "meta")] == {"file": default_file(layout), "frame": frame}
+    assert body["pixels-drawn"]["data"]["frame"] == frame  # its memory, in the same response
+    assert len(response.content) < 8_000, len(response.content)  # a frame, not a figure
 
 
 def test_sync_clamps_an_out_of_range_frame(demo_server, dependencies, layout, demo):
-    step = find_callback(dependencies, "frame-sync.data", "pixels.figure")
-    response = call(demo_server, step, layout, {"frame-sync.data": {"frame": 10**6}})
+    response = sync(demo_server, dependencies, layout, 10**6)
     assert response.status_code == 200
     ops = patch_assignments(response.json()["response"]["pixels"]["figure"])
     assert np.array_equal(decode_typed_array(ops[("data", 0, "z")]), demo.flux[-1])
 
 
 def test_sync_with_a_stale_file_reference_is_not_a_500(demo_server, dependencies, layout):
-    step = find_callback(dependencies, "frame-sync.data", "pixels.figure")
-    response = call(demo_server, step, layout, {"frame-sync.data": {"frame": 3}},
-                    {"session.data": {"file": "0" * 20}})
+    view = default_view(layout)
+    stale = {**view, "state": {**view["state"], "file": "0" * 20}}
+    response = sync(demo_server, dependencies, layout, 3, file="0" * 20, view=stale)
     assert response.status_code in (200, 204), response.text[:500]
 
 
 # --- uploads -------------------------------------------------------------------------------------
 
 def upload_callback(dependencies):
-    return find_callback(dependencies, "upload-tpf.contents", "session.data")
+    return find_callback(dependencies, "upload-tpf.contents", "upload-result.data")
 
 
 def upload(server, dependencies, layout, contents: str, filename: str) -> requests.Response:
@@ -194,25 +219,8 @@ def upload(server, dependencies, layout, contents: str, filename: str) -> reques
                 {"upload-tpf.contents": contents}, {"upload-tpf.filename": filename})
 
 
-def frame_callback(dependencies) -> tuple[dict, str]:
-    """The server callback that sends a frame's pixels, and the input that names the frame."""
-    for key in ("cadence.value", "frame-sync.data"):
-        found = [d for d in dependencies if d.get("clientside_function") is None
-                 and key in [f"{i['id']}.{i['property']}" for i in d["inputs"]]
-                 and "pixels.figure" in d["output"]]
-        if found:
-            return found[0], key
-    raise AssertionError("no server callback sends the pixels of a frame")
-
-
-def frame_changes(key: str, frame: int) -> dict:
-    if key == "frame-sync.data":
-        return {"frame-sync.data": {"frame": frame, "request": frame + 1}}
-    return {"cadence.value": frame}
-
-
 def message_text(body: dict) -> str:
-    return str(body["message"]["children"])
+    return str(body["upload-status"]["children"])
 
 
 def data_url(data: bytes) -> str:
@@ -226,14 +234,15 @@ def test_junk_upload_says_what_is_wrong(demo_server, dependencies, layout):
     body = response.json()["response"]
     assert "junk.fits" in message_text(body) and "damaged" in message_text(body)
     assert "error" in message_text(body)  # shown with the error style
-    assert "session" not in body  # the open file stays as it was
+    assert "upload-result" not in body  # the open file stays as it was
+    assert body["upload-tpf"]["contents"] is None  # the bytes are not kept in the page
 
     response = upload(demo_server, dependencies, layout, data_url(b"hello, not a FITS file"),
                       "notes.fits")
     assert response.status_code == 200, response.text[:500]
     body = response.json()["response"]
     assert "notes.fits" in message_text(body)
-    assert "session" not in body
+    assert "upload-result" not in body
 
 
 def test_light_curve_upload_says_it_is_a_light_curve(demo_server, dependencies, layout,
@@ -243,7 +252,7 @@ def test_light_curve_upload_says_it_is_a_light_curve(demo_server, dependencies, 
     assert response.status_code == 200, response.text[:500]
     body = response.json()["response"]
     assert "light-curve file" in message_text(body)
-    assert "session" not in body
+    assert "upload-result" not in body
 
 
 def test_tpf_upload_opens_it(fresh_server, shared_file):
@@ -253,15 +262,19 @@ def test_tpf_upload_opens_it(fresh_server, shared_file):
     layout = requests.get(server.url + "/_dash-layout", timeout=30).json()
     response = upload(server, dependencies, layout, data_url(path.read_bytes()), path.name)
     assert response.status_code == 200, response.text[:500]
-    body = response.json()["response"]
-    fid = body["session"]["data"]["file"]
-    # That session's drawing callback then shows it.
-    show = find_callback(dependencies, "session.data", "header.children")
-    response = call(server, show, layout, {"session.data": {"file": fid}})
+    result = response.json()["response"]["upload-result"]["data"]
+    # The view's owner then opens it: a new view, its header, the first frame asked for.
+    owner = find_callback(dependencies, "upload-result.data", "view.data")
+    response = call(server, owner, layout, {"upload-result.data": result})
     assert response.status_code == 200, response.text[:500]
     drawn = response.json()["response"]
+    view = drawn["view"]["data"]
+    assert view["state"]["file"] == result["file"] != default_file(layout)
+    assert view["goto"] == {"frame": 0, "seq": default_view(layout)["goto"]["seq"] + 1}
     assert "KIC 11904151" in str(drawn["header"]["children"])
-    assert drawn["cadence"]["max"] == 1020
+    source = find_callback(dependencies, "view.data", "frame-source.data")
+    response = call(server, source, layout, {"view.data": view})
+    assert response.json()["response"]["frame-source"]["data"]["frames"] == 1021
 
 
 @pytest.fixture
@@ -284,7 +297,7 @@ def test_upload_over_the_cap_says_so(capped_upload):
     body = response.json()["response"]
     assert "big.fits" in message_text(body)
     assert "over the upload limit of 1 MB" in message_text(body)
-    assert "session" not in body
+    assert "upload-result" not in body
 
 
 def test_upload_far_over_the_cap_says_so(capped_upload):
@@ -293,7 +306,7 @@ def test_upload_far_over_the_cap_says_so(capped_upload):
     assert response.status_code == 200, response.status_code
     body = response.json()["response"]
     assert "over the upload limit of 1 MB" in message_text(body)
-    assert "session" not in body
+    assert "upload-result" not in body
 
 
 # --- the command line ----------------------------------------------------------------------------

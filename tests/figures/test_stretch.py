@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from plotly.colors import unlabel_rgb, sample_colorscale
+from plotly.colors import sample_colorscale, unlabel_rgb
 
 from dashboard.figures.stretch import SCALES, stretched_colorscale
 
