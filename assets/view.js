@@ -134,19 +134,29 @@
     const state = { frame: 0, max: 0, file: null, query: "", runs: [], skip: false,
                     seq: null, pendingGoto: null, sourceFile: null, playing: false,
                     rate: config.defaultRate, requestedAt: 0, playTimer: null,
-                    syncTimer: null, linkTimer: null };
+                    syncTimer: null, linkTimer: null, addressAt: -Infinity };
 
     function url() {
       const here = effects.location();
       return here.pathname + linkQuery(state.query, state.frame);
     }
 
+    /* The address, at once when it has been quiet for a while (a click, a link, a new file)
+     * and at most every linkEveryMs during a burst of steps (Chromium throttles history
+     * calls): the last write of a burst always holds its last frame. */
     function writeAddressSoon() {
       if (state.linkTimer !== null) return;
+      const wait = state.addressAt + config.linkEveryMs - effects.now();
+      if (wait <= 0) {
+        state.addressAt = effects.now();
+        effects.writeAddress(url());
+        return;
+      }
       state.linkTimer = effects.later(function () {
         state.linkTimer = null;
+        state.addressAt = effects.now();
         effects.writeAddress(url());
-      }, config.linkEveryMs);
+      }, wait);
     }
 
     function syncSoon() {

@@ -41,7 +41,7 @@ FIRST_VIEW_JS = """
 # The first bytes of the painted frame, base64 (as the bench keys frames read with astropy).
 PAINTED_KEY_JS = """
   const paintedKey = () => {
-    const values = window.tpfFrames && window.tpfFrames.paintedPixels();
+    const values = window.tpf.frames && window.tpf.frames.paintedPixels();
     if (!values) return null;
     const bytes = new Uint8Array(values.buffer, values.byteOffset, Math.min(values.byteLength, 48));
     return btoa(String.fromCharCode.apply(null, bytes)).slice(0, KEY_CHARS);
@@ -73,7 +73,7 @@ STATE_JS = """
   PAINTED_KEY
   const slider = document.querySelector('#cadence [role=slider]');
   const cursor = document.getElementById('cursor');
-  const readout = document.getElementById('readout-0');
+  const readout = document.getElementById('readout-cadence');
   return {
     slider: slider ? Number(slider.getAttribute('aria-valuenow')) : null,
     cursor: cursor && cursor.dataset.frame !== undefined ? Number(cursor.dataset.frame) : null,

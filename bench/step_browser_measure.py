@@ -160,7 +160,7 @@ def run_file(browser, label: str, path: Path | None, args, workdir: Path) -> dic
         # Issue 5's budget: the same presses with the difference image on.
         page.click("#image-mode input[value=difference]")
         page.evaluate("document.activeElement.blur()")  # arrows would move the radio choice
-        page.wait_for_function("() => window.tpfFrames.painted() !== null", timeout=10_000)
+        page.wait_for_function("() => window.tpf.frames.painted() !== null", timeout=10_000)
         page.wait_for_timeout(500)
         difference = key_presses(page, net, info, args.presses, args.spacing, difference=True)
         context.close()

@@ -23,6 +23,8 @@ MISSION_CHOICES = [{"label": m, "value": m} for m in ("Kepler", "K2", "TESS")]
 CUTOUT_SIZES = (5, 7, 10, 15, 20, 30)
 DEFAULT_CUTOUT_SIZE = 10
 PLACEHOLDER = "KIC 8462852, EPIC 201572338, TIC 261136679, Kepler-10 or 285.679 +50.241"
+# The examples above as the box can show them whole at its narrowest (the title has them all).
+SHORT_PLACEHOLDER = "KIC 8462852, TIC 261136679, Kepler-10 or 285.679 +50.241"
 
 _ROW = {"display": "flex", "flexWrap": "wrap", "gap": "8px", "alignItems": "center"}
 
@@ -33,15 +35,16 @@ def archive_panel() -> html.Div:
                            "gap": "6px"}, children=[
         html.Div(className="archive-search", style=_ROW, children=[
             html.Label("Find a target", htmlFor="target"),
-            dcc.Input(id="target", type="text", placeholder=PLACEHOLDER, debounce=False,
-                      autoComplete="off", spellCheck=False, n_submit=0,
-                      style={"minWidth": "24em", "flex": "1 1 28em"}),
+            html.Span(title=PLACEHOLDER, className="target-box", children=dcc.Input(
+                id="target", type="text", placeholder=SHORT_PLACEHOLDER, debounce=False,
+                autoComplete="off", spellCheck=False, n_submit=0,
+                style={"width": "100%", "minWidth": "30em"})),
             dcc.Dropdown(id="archive-mission", options=MISSION_CHOICES, value=None,
                          placeholder="any mission", searchable=False,
                          style={"width": "11em", "minWidth": "11em"}),
             html.Span(title="Kepler quarter, K2 campaign or TESS sector", children=dcc.Input(
                 id="archive-period", type="number", min=0, step=1,
-                placeholder="quarter, campaign or sector", style={"width": "16em"})),
+                placeholder="quarter, campaign or sector", style={"width": "19em"})),
             dcc.Dropdown(id="archive-exposure", options=EXPOSURE_CHOICES, value=None,
                          placeholder="any exposure", searchable=False,
                          style={"width": "12em", "minWidth": "12em"}),

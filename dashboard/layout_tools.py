@@ -106,14 +106,19 @@ def quality_tools(quality_bits: list[dict]) -> html.Div:
 def diagnostics_tools(panel_options: list[dict]) -> html.Div:
     config = {"displaylogo": False, "showSendToCloud": False,
               "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendChartToCloud"]}
+    # Two columns as wide as the views above: the time series under the light curve (same
+    # time axis, its cursor right under the curve's), the per-pixel grid under the image.
     return html.Div(className="diagnostics-tools", children=[
-        dcc.Checklist(id="diagnostic-panels", inline=True, value=_VALUES["diagnostic-panels"],
-                      options=panel_options),
-        html.Div(id="diagnostics-notes", className="notes"),
-        html.Div(id="diagnostics-wrap", className="diagnostics-wrap", hidden=True, children=[
-            dcc.Graph(id="diagnostics", className="diagnostics", config=config,
-                      figure={"data": [], "layout": {}}),
-            html.Div(id="diagnostics-cursor", className="cursor", hidden=True),
+        html.Div(className="diagnostics-column", children=[
+            dcc.Checklist(id="diagnostic-panels", inline=True,
+                          value=_VALUES["diagnostic-panels"], options=panel_options),
+            html.Div(id="diagnostics-notes", className="notes"),
+            html.Div(id="diagnostics-wrap", className="diagnostics-wrap", hidden=True,
+                     children=[
+                dcc.Graph(id="diagnostics", className="diagnostics", config=config,
+                          figure={"data": [], "layout": {}}),
+                html.Div(id="diagnostics-cursor", className="cursor", hidden=True),
+            ]),
         ]),
         html.Div(id="pixel-grid-wrap", className="pixel-grid-wrap", hidden=True, children=[
             dcc.Graph(id="pixel-grid", className="pixel-grid", config=config,

@@ -53,13 +53,22 @@ def register(app, store) -> None:
         if drawn.get("file") != state.file:
             return drawing.pixels_figure(store, state, frame), now
         patch = Patch()
-        recolour = any(drawn.get(k) != v for k, v in look_key.items())
-        if recolour or drawn.get("frame") != frame:
+        changed = {k for k, v in look_key.items() if drawn.get(k) != v}
+        # New pixels: another frame, or another image of it (flux or a difference, whose
+        # reference frames depend on N and the quality mask). Otherwise only new colours.
+        new_image = drawn.get("frame") != frame or bool(changed & {"image", "n"}) or (
+            state.image == "difference" and bool(changed & {"quality", "bits"}))
+        if new_image:
             shown = drawing.image(store, state, frame)
             # A flux frame keeps the stretch's colours; a difference image has its own limits.
-            own_look = recolour or state.image == "difference"
+            own_look = bool(changed) or state.image == "difference"
             pixels.image_patch(shown, state.file, frame,
                                drawing.look(tpf, state, shown) if own_look else None, patch)
+        elif changed and state.image == "flux":
+            pixels.look_patch(drawing.look(tpf, state), patch)
+        elif changed:  # the difference map's colours: its limits are its pixels'
+            shown = drawing.image(store, state, frame)
+            pixels.look_patch(drawing.look(tpf, state, shown), patch)
         if any(drawn.get(k) != v for k, v in outline_key.items()):
             masks = derive.apertures(tpf, state)
             pixels.outline_patch(masks.target, masks.background, tpf.column, tpf.row, patch)

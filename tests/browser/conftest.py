@@ -32,7 +32,7 @@ READY = """() => {
   const pixels = document.querySelector('#pixels .js-plotly-plot');
   return !!(curve && curve._fullData && curve._fullData.length >= 1 && curve._fullLayout
             && pixels && pixels._fullData && pixels._fullData.length >= 1
-            && document.getElementById('readout-0'));
+            && document.getElementById('readout-cadence'));
 }"""
 
 

@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from .viewer_page import tab
+
 pytestmark = pytest.mark.browser
 
 TIMEOUT_S = 3
@@ -45,6 +47,7 @@ def test_unreachable_archive_is_reported_within_the_timeout_and_keys_still_step(
         fresh_server, monkeypatch, open_page):
     server = _serve(fresh_server, monkeypatch, f"http://127.0.0.1:{_closed_port()}")
     page = open_page(server.url)
+    tab(page, "archive")
     header = page.inner_text("#header")
     page.fill("#target", "EPIC 201572338")
     started = time.monotonic()
@@ -69,6 +72,7 @@ def test_keys_step_while_a_stalled_search_runs_then_it_times_out(
         silent.listen(16)
         server = _serve(fresh_server, monkeypatch, f"http://127.0.0.1:{silent.getsockname()[1]}")
         page = open_page(server.url)
+        tab(page, "archive")
         page.fill("#target", "EPIC 201572338")
         started = time.monotonic()
         page.click("#search")
@@ -92,6 +96,7 @@ def test_cancel_stops_a_stalled_search(fresh_server, monkeypatch, open_page):
         monkeypatch.setenv("TPF_DASHBOARD_MAST_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
         server = fresh_server()
         page = open_page(server.url)
+        tab(page, "archive")
         page.fill("#target", "TIC 261136679")
         page.click("#search")
         # Cancel is enabled once the job's own progress has come back (the page then knows it).
@@ -100,6 +105,7 @@ def test_cancel_stops_a_stalled_search(fresh_server, monkeypatch, open_page):
         page.click("#cancel-download")
         page.wait_for_function("() => !document.getElementById('search').disabled",
                                timeout=10_000)
-        page.wait_for_function("() => document.getElementById('archive-status')"
+        page.wait_for_function("() => document.getElementById('archive-cancelled')"
                                ".textContent.includes('Cancelled')", timeout=10_000)
+        assert "nothing partial was kept" in page.inner_text("#archive-cancelled")
         assert _step_right(page) == 1

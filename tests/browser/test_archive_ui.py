@@ -14,6 +14,8 @@ from dashboard.data.store import file_id
 from tests.data.test_archive import mast  # noqa: F401  (the fake MAST server fixture)
 from tests.synthetic import tpf_bytes
 
+from .viewer_page import tab
+
 pytestmark = pytest.mark.browser
 
 KEPLER10_URI = ("mast:Kepler/url/missions/kepler/target_pixel_files/0119/011904151/"
@@ -48,6 +50,7 @@ def test_search_lists_files_then_picking_one_downloads_and_opens_it(
     synthetic = tpf_bytes(gzip=True, target_id=11904151, n_cadences=30, shape=(4, 5))
     mast.files[KEPLER10_URI] = synthetic.data
     page = open_page(archive_server.url)
+    tab(page, "archive")
     assert "Simulated demo" in page.inner_text("#header")
 
     _search(page, "KIC 11904151")
@@ -67,7 +70,8 @@ def test_search_lists_files_then_picking_one_downloads_and_opens_it(
     header = page.inner_text("#header")
     assert "11904151" in header and "Simulated demo" not in header
     assert "30 cadences" in header
-    assert page.get_attribute("#cadence [role=slider]", "aria-valuemax") == "29"
+    page.wait_for_function("() => document.querySelector('#cadence [role=slider]')"
+                           ".getAttribute('aria-valuemax') === '29'")
     page.wait_for_function("() => document.getElementById('archive-status')"
                            ".textContent.includes('downloaded from MAST')")
     downloads = [q for path, q in mast.requests if path == "/api/v0.1/Download/file"]
@@ -90,6 +94,7 @@ def test_search_lists_files_then_picking_one_downloads_and_opens_it(
 
 def test_http_500_shows_the_message_and_leaves_the_view(archive_server, mast, open_page):
     page = open_page(archive_server.url)
+    tab(page, "archive")
     header = page.inner_text("#header")
     mast.status["/portal"] = 500
     mast.status["/api"] = 500
@@ -105,6 +110,7 @@ def test_failed_download_shows_the_message_and_keeps_nothing(archive_server, mas
     mast.files[KEPLER10_URI] = tpf_bytes(gzip=True, target_id=11904151).data
     mast.interrupt.add(KEPLER10_URI)
     page = open_page(archive_server.url)
+    tab(page, "archive")
     header = page.inner_text("#header")
     _search(page, "Kepler-10")  # a name: resolved, then a cone search
     page.wait_for_selector(ROWS, timeout=20_000)
@@ -117,6 +123,7 @@ def test_failed_download_shows_the_message_and_keeps_nothing(archive_server, mas
 
 def test_bad_target_is_explained_without_asking_the_archive(archive_server, mast, open_page):
     page = open_page(archive_server.url)
+    tab(page, "archive")
     _search(page, "KIC")
     page.wait_for_selector("#archive-error", timeout=20_000)
     assert "not followed by a number" in page.inner_text("#archive-error")
@@ -125,6 +132,7 @@ def test_bad_target_is_explained_without_asking_the_archive(archive_server, mast
 
 def test_tesscut_for_a_position_opens_a_cutout(archive_server, mast, open_page):
     page = open_page(archive_server.url)
+    tab(page, "archive")
     _search(page, "Pi Men")
     page.wait_for_function("() => !document.getElementById('tesscut-panel').hidden",
                            timeout=20_000)

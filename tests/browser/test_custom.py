@@ -18,7 +18,7 @@ from astropy.io import fits
 from dashboard.data.demo import COSMIC_RAY
 
 from .vetting_page import choose_dropdown, click_graph, text, trace, wait_text
-from .viewer_page import heatmap, shown, wait_frame, wait_pixels, wait_until, zoom_curve
+from .viewer_page import heatmap, shown, tab, wait_frame, wait_pixels, wait_until, zoom_curve
 
 pytestmark = pytest.mark.browser
 
@@ -67,6 +67,7 @@ def wait_custom(page, points: int) -> dict:
 def test_upload_csv_click_a_point_junk_then_mjd(open_page, demo_server, demo, cleaned):
     keep, csv = cleaned
     page = open_page(demo_server.url)
+    tab(page, "custom")
     assert custom_trace(page)["visible"] is False
     upload(page, "cleaned.csv", csv)
     matched = rf"{keep.size} of {keep.size} points matched a cadence"
@@ -97,12 +98,12 @@ def test_upload_csv_click_a_point_junk_then_mjd(open_page, demo_server, demo, cl
     assert hover["x"] == pytest.approx(demo.time[frame], abs=1e-7)
     wait_frame(page, demo, frame)
     wait_pixels(page, demo.flux[frame])
-    assert text(page, "#readout-0") == str(demo.cadenceno[frame])
+    assert text(page, "#readout-cadence") == str(demo.cadenceno[frame])
 
     # Junk: a message, and the view as it was (custom curve, frame, image).
     before = custom_trace(page)
     upload(page, "junk.csv", b"\x00\x01\x02\xff\xfe binary junk \x00" * 40)
-    error = wait_until(lambda: page.query_selector("#custom-error"), timeout=15,
+    error = wait_until(lambda: page.query_selector("#custom-status .error"), timeout=15,
                        message="the error message for junk")
     assert "junk.csv" in error.text_content()
     assert re.search(matched, text(page, "#analysis-notes"))  # the registration still stands
@@ -127,6 +128,7 @@ def test_k2sff_light_curve_registers_onto_its_own_tpf(open_page, fresh_server, s
     tpf_path, lc_path = shared_file(C9_TPF), shared_file(K2SFF)
     server = fresh_server(str(tpf_path))
     page = open_page(server.url)
+    tab(page, "custom")
     upload(page, K2SFF, path=lc_path)
     notice = wait_text(page, "#analysis-notes", r"1119 of 1119 points matched a cadence",
                        timeout=30)
@@ -143,3 +145,22 @@ def test_k2sff_light_curve_registers_onto_its_own_tpf(open_page, fresh_server, s
     frames = np.array(drawn["customdata"])
     assert frames[frames >= 0].tolist() == nearest.tolist()
     assert np.allclose(drawn["x"][frames >= 0], lc_time, rtol=0, atol=1e-6)
+
+    # K2SFF's FCOR (~1) beside the TPF's e-/s: on an axis of its own, said so, and the readout
+    # gives its value at the cadence on screen, the FCOR of the point on that cadence.
+    axes = page.evaluate("""() => { const gd = document.querySelector('#lightcurve .js-plotly-plot');
+        return {axis: gd._fullData[2].yaxis, y2: gd._fullLayout.yaxis2.visible,
+                range: gd._fullLayout.yaxis2.range, title: gd._fullLayout.yaxis2.title.text}; }""")
+    assert axes["axis"] == "y2" and axes["y2"] and "FCOR" in axes["title"]
+    with fits.open(lc_path) as lc:
+        fcor = np.asarray(lc[1].data["FCOR"], dtype=np.float64)
+    assert axes["range"][0] <= np.nanmin(fcor) and np.nanmax(fcor) <= axes["range"][1]
+    assert "own axis" in text(page, "#analysis-notes")
+    frame = int(nearest[500])
+    page.evaluate("f => window.tpf.view.owner().select(f)", frame)
+    wait_text(page, "#readout-custom", rf"^{fcor[500]:.6g}$")
+    assert text(page, "#readout-custom-note") == K2SFF
+    # Normalised, both curves share one axis.
+    page.click("#normalise input")
+    page.wait_for_function("() => document.querySelector('#lightcurve .js-plotly-plot')"
+                           "._fullData[2].yaxis === 'y'")

@@ -17,6 +17,7 @@ from PIL import Image
 
 from dashboard.data.demo import COSMIC_RAY, TRUTH, asteroid_position
 
+from .vetting_page import press
 from .viewer_page import expected, shown, wait_until
 
 pytestmark = pytest.mark.browser
@@ -35,18 +36,18 @@ IMAGES = """async () => {
   const x = c.getContext('2d');
   x.drawImage(img, 0, 0);
   const meta = gd.data[0].meta;
-  const source = window.tpfFrames.source();
+  const source = window.tpf.frames.source();
   return {plotly: Array.from(x.getImageData(0, 0, c.width, c.height).data),
           ours: Array.from(ours.getContext('2d').getImageData(0, 0, ours.width, ours.height).data),
           width: c.width, plotlyFrame: meta && typeof meta === 'object' ? meta.frame : meta,
-          painted: window.tpfFrames.painted(),
+          painted: window.tpf.frames.painted(),
           paintedMode: ours.parentNode.dataset.mode,
           sameColours: !!source && JSON.stringify(source.colorscale)
                                    === JSON.stringify(gd.data[0].colorscale),
           symmetric: gd._fullData[0].zmin === -gd._fullData[0].zmax};
 }"""
 
-PAINTED = "() => { const v = window.tpfFrames.paintedPixels(); return v ? Array.from(v) : null; }"
+PAINTED = "() => { const v = window.tpf.frames.paintedPixels(); return v ? Array.from(v) : null; }"
 
 
 @pytest.fixture
@@ -68,7 +69,13 @@ def images_agree(page, frame: int, difference: bool = False) -> dict:
         ready = got and (got["plotlyFrame"] == frame and got["painted"] == frame
                          and got["symmetric"] == difference and got["paintedMode"] == mode
                          and got["sameColours"])
-        return got if ready else None
+        if not ready:
+            return None
+        # plotly.js takes the new figure's data at once and draws its image a moment later:
+        # compare once the image has stopped changing.
+        page.wait_for_timeout(200)
+        again = page.evaluate(IMAGES)
+        return again if again and again["plotly"] == got["plotly"] else None
     got = wait_until(caught_up, message=f"Plotly's heatmap catching up with frame {frame}")
     plotly = np.array(got["plotly"], dtype=np.int16).reshape(-1, got["width"], 4)
     ours = np.array(got["ours"], dtype=np.int16).reshape(-1, got["width"], 4)
@@ -78,7 +85,7 @@ def images_agree(page, frame: int, difference: bool = False) -> dict:
 def test_steps_are_painted_without_waiting_for_dash(page, demo):
     """With every Dash callback held back, keys still move the slider, cursor, readout and
     image together, and the painted values are the file's FLUX of that frame."""
-    page.wait_for_function("() => window.tpfFrames.painted() === 0")
+    page.wait_for_function("() => window.tpf.frames.painted() === 0")
     held = []
     page.route("**/_dash-update-component", lambda route: held.append(route))
     try:
@@ -86,7 +93,7 @@ def test_steps_are_painted_without_waiting_for_dash(page, demo):
             page.keyboard.press("ArrowRight")
         wait_until(lambda: shown(page) == expected(demo, 3), timeout=5,
                    message="three presses shown")
-        assert page.evaluate("window.tpfFrames.painted()") == 3
+        assert page.evaluate("window.tpf.frames.painted()") == 3
         assert np.array_equal(painted_values(page, demo), demo.flux[3], equal_nan=True)
     finally:
         page.unroute("**/_dash-update-component")
@@ -102,14 +109,14 @@ def test_the_painted_frame_is_what_plotly_draws(page, demo):
     assert np.abs(both["ours"] - both["plotly"]).max() <= 1
     assert np.array_equal(painted_values(page, demo), demo.flux[frame], equal_nan=True)
 
-    page.click("#scale input[value=sqrt]")
+    press(page, "#scale input[value=sqrt]")
     page.wait_for_function("() => document.querySelector('#pixels .js-plotly-plot')"
                            "._fullData[0].colorscale[1][0] > 0.015")  # sqrt's even stops
     page.wait_for_timeout(300)
     both = images_agree(page, frame)
     assert np.abs(both["ours"] - both["plotly"]).max() <= 1
 
-    page.click("#image-mode input[value=difference]")
+    press(page, "#image-mode input[value=difference]")
     both = images_agree(page, frame, difference=True)
     assert np.abs(both["ours"] - both["plotly"]).max() <= 1
     # The cosmic ray is the brightest change of its frame (canvas rows run top down).
@@ -121,13 +128,13 @@ def test_the_painted_frame_is_what_plotly_draws(page, demo):
 def test_difference_frames_show_the_asteroid_moving(page, demo):
     """Jumps between difference frames of the crossing, each fetched as its batch: the
     brightest change follows the asteroid's known path."""
-    page.click("#image-mode input[value=difference]")
+    press(page, "#image-mode input[value=difference]")
     for frame in (606, 618, 642, 654):
         page.evaluate(f"() => window.dash_clientside.set_props('cadence', {{value: {frame}}})")
-        wait_until(lambda f=frame: page.evaluate("window.tpfFrames.painted()") == f
-                   and page.evaluate("document.getElementById('readout-0').textContent")
+        wait_until(lambda f=frame: page.evaluate("window.tpf.frames.painted()") == f
+                   and page.evaluate("document.getElementById('readout-cadence').textContent")
                    == str(demo.cadenceno[f]), timeout=5)
-        page.wait_for_function("() => window.tpfFrames.paintedPixels() !== null")
+        page.wait_for_function("() => window.tpf.frames.paintedPixels() !== null")
         values = painted_values(page, demo)
         row, column = asteroid_position(frame)
         peak = np.unravel_index(np.nanargmax(values), values.shape)

@@ -1,19 +1,26 @@
-"""Links and exports as a user meets them: open a link and see the same view; step and see the
-address follow without a reload; a stale or damaged link gives a notice; the export buttons
-download a CSV, a PNG and a movie."""
+"""Links and exports as a user meets them: open a link and see the same view; step or click and
+see the address (and the copied link) hold the view on screen; a stale or damaged link gives a
+notice; the export buttons download a CSV, a labelled PNG and a movie, checked by decoding them.
+"""
 
 from __future__ import annotations
 
+import io
 import re
 from urllib.parse import parse_qs, urlparse
 
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from PIL import Image
+from plotly.colors import get_colorscale
 
 from dashboard.data.demo import demo_tpf
 from dashboard.data.lightcurves import read_lightcurve
 from dashboard.data.masks import encode_mask
+
+from .vetting_page import press
+from .viewer_page import CURVE_POINT, click_curve, tab, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -27,10 +34,12 @@ SHOWN = """() => {
     frame: handle ? Number(handle.getAttribute('aria-valuenow')) : null,
     stretch: stretch.map(h => Number(h.getAttribute('aria-valuenow'))),
     scale: scale ? scale.value : null,
-    zmin: gd._fullData[0].zmin, zmax: gd._fullData[0].zmax, heatmap_frame:
-      (m => m !== null && typeof m === 'object' ? m.frame : m)(gd.data[0].meta),
-    cadence: text('readout-0'), aperture: text('readout-note-3'), message: text('message'),
-    search: window.location.search,
+    zmin: gd._fullData[0].zmin, zmax: gd._fullData[0].zmax,
+    colorscale: gd._fullData[0].colorscale,
+    heatmap_frame: (m => m && typeof m === 'object' ? m.frame : null)(gd.data[0].meta),
+    cadence: text('readout-cadence'), aperture: text('readout-flux-note'),
+    notes: text('view-notes'), search: window.location.search,
+    link: document.getElementById('share-link').href,
   };
 }"""
 
@@ -42,8 +51,7 @@ def tpf():
 
 def file_id(page) -> str:
     page.wait_for_function("() => document.getElementById('share-link').href.includes('file=')")
-    href = page.get_attribute("#share-link", "href")
-    return parse_qs(urlparse(href).query)["file"][0]
+    return parse_qs(urlparse(page.get_attribute("#share-link", "href")).query)["file"][0]
 
 
 def wait_shown(page, condition: str, timeout: float = 15_000):
@@ -52,20 +60,34 @@ def wait_shown(page, condition: str, timeout: float = 15_000):
     return page.evaluate(SHOWN)
 
 
-def test_a_link_reopens_the_same_cadence_aperture_and_stretch(page, open_page, demo_server, tpf):
+def percentiles(tpf, low, high):
+    """The stretch's flux levels, from numpy over every finite pixel of the cube."""
+    values = tpf.flux[np.isfinite(tpf.flux)].astype(np.float64)
+    return np.percentile(values, [low, high])
+
+
+def test_a_link_reopens_the_same_cadence_aperture_stretch_and_colours(page, open_page,
+                                                                     demo_server, tpf):
     fid = file_id(page)
     aperture = np.zeros(tpf.shape, dtype=bool)
     aperture[6:9, 6:9] = True
     link = (f"{demo_server.url}/?file={fid}&frame=1234&aperture={encode_mask(aperture)}"
-            "&low=5&high=90&scale=linear")
+            "&low=5&high=90&scale=linear&cmap=gray")
     shared = open_page(link)
     shown = wait_shown(shared, "s.frame === 1234 && s.heatmap_frame === 1234 "
                                "&& /9 px/.test(s.aperture || '') && s.scale === 'linear'")
     assert shown["cadence"] == str(tpf.cadenceno[1234])
-    assert "custom aperture, 9 px" in shown["aperture"]
+    assert "your aperture, 9 px" in shown["aperture"]
     assert shown["stretch"] == [5, 90]
-    low, high = tpf.levels(5, 90)
-    assert shown["zmin"] == pytest.approx(low) and shown["zmax"] == pytest.approx(high)
+    low, high = percentiles(tpf, 5, 90)
+    assert shown["zmin"] == pytest.approx(low, rel=1e-6)
+    assert shown["zmax"] == pytest.approx(high, rel=1e-6)
+    # The colour map is plotly's gray (black to white), linear: its own stops.
+    gray = get_colorscale("gray")
+    assert shown["colorscale"][0][1] == gray[0][1]
+    assert shown["colorscale"][-1][1].replace(" ", "") in ("rgb(255,255,255)", "rgb(254,254,253)")
+    tab(shared, "image")
+    assert shared.inner_text("#colormap").strip().startswith("gray")
 
     # The address follows the view, without a reload and without a history entry per step.
     shared.evaluate("() => { window.__notReloaded = true; }")
@@ -75,26 +97,44 @@ def test_a_link_reopens_the_same_cadence_aperture_and_stretch(page, open_page, d
     shown = wait_shown(shared, "/frame=1235/.test(s.search)")
     query = parse_qs(shown["search"].lstrip("?"))
     assert query["aperture"] == [encode_mask(aperture)] and query["scale"] == ["linear"]
-    assert query["low"] == ["5"] and query["high"] == ["90"]
+    assert query["low"] == ["5"] and query["high"] == ["90"] and query["cmap"] == ["gray"]
     assert shared.evaluate("() => window.__notReloaded === true")
     assert shared.evaluate("() => history.length") == length
 
 
+def test_copy_link_and_the_address_hold_the_frame_just_clicked(page, tpf, browser_context):
+    """Click a light-curve point, then Copy link at once: the copied link (and the address)
+    name that frame, not the one before (fix: the address lagged one step behind)."""
+    browser_context.grant_permissions(["clipboard-read", "clipboard-write"])
+    frame = 638
+    where = page.evaluate(CURVE_POINT, [frame, None, None])
+    click_curve(page, where, tpf.time[frame])
+    page.wait_for_function("f => window.tpf.view.owner().state.frame === f", arg=frame)
+    tab(page, "share")
+    page.click("#copy-link")
+    wait_until(lambda: page.text_content("#share-status") == "Link copied.")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert parse_qs(urlparse(copied).query)["frame"] == [str(frame)]
+    assert parse_qs(page.evaluate("() => location.search").lstrip("?"))["frame"] == [str(frame)]
+    assert page.get_attribute("#share-link", "href") == copied
+
+
 def test_a_stale_or_damaged_link_gives_notices_and_the_default_view(open_page, demo_server):
     stale = open_page(f"{demo_server.url}/?file={'f' * 20}&frame=5&scale=sqrt")
-    shown = wait_shown(stale, "/no longer in the server's cache/.test(s.message || '') "
+    shown = wait_shown(stale, "/no longer in the server's cache/.test(s.notes || '') "
                               "&& s.frame !== null")
     assert shown["frame"] == 0 and shown["scale"] == "log"
 
     damaged = open_page(f"{demo_server.url}/?frame=7&scale=cubic&aperture=junk&colour=red")
     shown = wait_shown(damaged, "s.frame === 7 && s.heatmap_frame === 7")
-    assert "scale ('cubic') is not one of" in shown["message"]
-    assert "aperture ('junk') is not an aperture code" in shown["message"]
-    assert "'colour' is not one the dashboard knows" in shown["message"]
+    assert "scale ('cubic') is not one of" in shown["notes"]
+    assert "aperture ('junk') is not an aperture code" in shown["notes"]
+    assert "'colour' is not one the dashboard knows" in shown["notes"]
     assert shown["scale"] == "log"
 
 
 def test_export_csv_downloads_the_current_curve(page, tpf):
+    press(page, "#export-csv")
     with page.expect_download() as download:
         page.click("#export-csv")
     assert download.value.suggested_filename.endswith(".csv")
@@ -106,21 +146,36 @@ def test_export_csv_downloads_the_current_curve(page, tpf):
     assert "# target: Simulated K2 star" in data.decode()
 
 
-def test_export_png_and_movie(page, tpf):
+def test_export_png_is_labelled_and_the_movie_shows_the_frames(page, tpf):
+    press(page, "#export-png")
+    page.evaluate("() => window.tpf.view.owner().select(1234)")
+    page.wait_for_function("() => document.getElementById('readout-frame').textContent === '1234'")
     with page.expect_download() as download:
         page.click("#export-png")
-    png = open(download.value.path(), "rb").read()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert re.search(r"_cadence_\d+\.png$", download.value.suggested_filename)
+    name = download.value.suggested_filename
+    assert name == f"Simulated_K2_star_frame_1234_cadence_{tpf.cadenceno[1234]}.png"
+    image = np.asarray(Image.open(io.BytesIO(open(download.value.path(), "rb").read()))
+                       .convert("RGB")).astype(int)
+    assert image.shape[0] > 600 and image.shape[1] > 1500  # both graphs, at twice the size
+    band = image[:128]  # the caption band: dark text on white
+    assert (band < 80).all(axis=2).sum() > 500 and (band > 245).all(axis=2).mean() > 0.8
+    # The cursor line is drawn in red over the light curve.
+    red = (image[:, :, 0] > 200) & (image[:, :, 1] < 60) & (image[:, :, 2] < 60)
+    assert red.sum(axis=0).max() > 300
+    page.wait_for_function("n => document.getElementById('export-status').textContent"
+                           ".includes(n)", arg=name)
 
-    page.fill("#movie-start", "11")
-    page.fill("#movie-end", "30")
+    page.fill("#movie-start", "10")
+    page.fill("#movie-end", "29")
     with page.expect_download(timeout=90_000) as download:
         page.click("#export-movie")
-    assert download.value.suggested_filename.endswith("_frames_11-30.gif")
+    assert download.value.suggested_filename.endswith("_frames_10-29.gif")
     frames = iio.imread(open(download.value.path(), "rb").read(), index=None, extension=".gif")
     assert frames.shape[0] == 20 and 430 <= frames.shape[2] <= 460
-    page.wait_for_function("() => /20 frames at 10 fps/.test("
+    # Each frame is that cadence's image: the bright star's pixels in the movie track the
+    # file's brightest pixel, and successive frames differ (the roll moves the star).
+    assert not np.array_equal(frames[0], frames[10])
+    page.wait_for_function("() => /20 frames .0-based 10.29. at 10 fps/.test("
                            "document.getElementById('movie-status').textContent)")
 
 
@@ -138,3 +193,4 @@ def test_a_link_to_another_cached_file_opens_it_then_restores_the_view(open_page
     shown = wait_shown(shared, "s.frame === 5 && s.heatmap_frame === 5 && s.scale === 'sqrt'")
     assert shown["stretch"] == [2, 95]
     assert "Kepler" in shared.text_content("#header")
+    assert re.search(r"frame=5", shown["search"])

@@ -19,7 +19,6 @@ from dashboard.data.demo import COSMIC_RAY, TRUTH
 from .vetting_page import (
     GRAPH_POINT,
     NO_DOUBLE_CLICK,
-    RELAYOUT,
     SHAPES,
     aperture_sum,
     boundary,
@@ -29,6 +28,7 @@ from .vetting_page import (
     curve_y,
     go_to,
     outline_edges,
+    press,
     steady,
     text,
     tick,
@@ -46,18 +46,18 @@ pytestmark = pytest.mark.browser
 # --- aperture ------------------------------------------------------------------------------------
 
 def test_clear_then_click_three_pixels(page, demo):
-    page.click("#aperture-clear")
+    press(page, "#aperture-clear")
     # An empty aperture: a clear notice and no curve, not a broken plot.
     wait_text(page, "#analysis-notes", "aperture is empty")
     wait_until(lambda: np.isnan(curve_y(page)).all(), message="empty aperture to blank the curve")
     wait_until(lambda: page.evaluate(SHAPES) == [], message="outline to go")
-    assert text(page, "#readout-note-3") == "custom aperture, 0 px"
+    assert text(page, "#readout-flux-note") == "your aperture, 0 px"
 
     chosen = {(7, 7), (8, 7), (7, 8)}  # (8, 7) has the cosmic ray at frame 1234
     for row, column in sorted(chosen):
         click_pixel(page, demo, row, column)
     wait_outline(page, demo, chosen)
-    wait_text(page, "#readout-note-3", r"^custom aperture, 3 px$")
+    wait_text(page, "#readout-flux-note", r"^your aperture, 3 px$")
     want = aperture_sum(demo, chosen)
     wait_curve(page, want)
     assert "aperture is empty" not in text(page, "#analysis-notes")
@@ -72,12 +72,36 @@ def test_clear_then_click_three_pixels(page, demo):
     chosen.discard((7, 8))
     wait_outline(page, demo, chosen)
     wait_curve(page, aperture_sum(demo, chosen))
-    wait_text(page, "#readout-note-3", r"^custom aperture, 2 px$")
+    wait_text(page, "#readout-flux-note", r"^your aperture, 2 px$")
     wait_readout_flux(page, aperture_sum(demo, chosen)[COSMIC_RAY["frame"]])
 
 
+MODEBAR = """(id) => Array.from(document.querySelectorAll('#' + id + ' .modebar-btn'))
+  .map(b => b.getAttribute('data-title'))"""
+
+
+def test_the_toolbars_offer_selection_on_the_image_and_send_nothing_out(page):
+    """Box and lasso select on the image's toolbar (they set the aperture); no button on
+    either graph sends the figure to an outside service."""
+    for graph in ("pixels", "lightcurve"):
+        page.hover(f"#{graph} .js-plotly-plot")
+        page.wait_for_function(f"() => document.querySelectorAll('#{graph} .modebar-btn').length")
+        titles = page.evaluate(MODEBAR, graph)
+        assert not [t for t in titles if "Share" in t or "Chart Studio" in t or "Cloud" in t]
+        if graph == "pixels":
+            assert "Box Select" in titles and "Lasso Select" in titles, titles
+
+
+def select_with_the_toolbar(page, tool: str) -> None:
+    page.hover("#pixels .js-plotly-plot")
+    page.click(f"#pixels .modebar-btn[data-title='{tool}']")
+    mode = "select" if tool == "Box Select" else "lasso"
+    page.wait_for_function("() => document.querySelector('#pixels .js-plotly-plot')"
+                           f"._fullLayout.dragmode === '{mode}'")
+
+
 def test_box_select_takes_the_pixels_whose_centres_are_inside(page, demo, pipeline):
-    assert page.evaluate(RELAYOUT, ["pixels", {"dragmode": "select"}])
+    select_with_the_toolbar(page, "Box Select")
     # A box from column 2.5 to 5.5 and row 9.5 to 11.5 (stamp pixels): centres of columns 3-5,
     # rows 10-11 are inside, and every centre is half a pixel from the box's edges.
     x0, x1 = demo.column + 2.5, demo.column + 5.5
@@ -96,7 +120,7 @@ def test_box_select_takes_the_pixels_whose_centres_are_inside(page, demo, pipeli
               if x0 <= demo.column + j <= x1 and y0 <= demo.row + i <= y1}
     assert chosen == {(i, j) for i in (10, 11) for j in (3, 4, 5)}
     wait_outline(page, demo, chosen)
-    wait_text(page, "#readout-note-3", r"^custom aperture, 6 px$")
+    wait_text(page, "#readout-flux-note", r"^your aperture, 6 px$")
     want = aperture_sum(demo, chosen)
     wait_curve(page, want)
     wait_readout_flux(page, want[0])
@@ -106,9 +130,9 @@ def test_box_select_takes_the_pixels_whose_centres_are_inside(page, demo, pipeli
     ) == 0, message="the selection box to be cleared")
 
     # "Pipeline aperture" brings the pipeline's back.
-    page.click("#aperture-reset")
+    press(page, "#aperture-reset")
     wait_outline(page, demo, pipeline)
-    wait_text(page, "#readout-note-3", r"^pipeline aperture, 16 px$")
+    wait_text(page, "#readout-flux-note", r"^pipeline aperture, 16 px$")
     wait_curve(page, aperture_sum(demo, pipeline))
 
 
@@ -125,7 +149,7 @@ def test_background_from_flux_bkg_and_from_background_pixels(page, demo, pipelin
     want = raw - bkg
     assert np.all(bkg > 100 * len(pipeline))  # the sky is really there to subtract
     wait_curve(page, want)
-    wait_text(page, "#readout-note-3", "FLUX_BKG subtracted")
+    wait_text(page, "#readout-flux-note", "FLUX_BKG subtracted")
     wait_readout_flux(page, want[0])
 
     # Background pixels: two corners of the stamp, outlined dashed as a second shape.
@@ -145,7 +169,8 @@ def test_background_from_flux_bkg_and_from_background_pixels(page, demo, pipelin
     level = np.median(demo.flux[:, [0, 0], [0, 14]].astype(np.float64), axis=1)
     want = raw - len(pipeline) * level
     wait_curve(page, want)
-    wait_text(page, "#readout-note-3", r"pipeline aperture, 16 px, background of 2 px subtracted")
+    wait_text(page, "#readout-flux-note",
+              r"pipeline aperture, 16 px, background of 2 px subtracted")
     wait_readout_flux(page, want[0])
 
 

@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 
 from dashboard.data.demo import COSMIC_RAY, TRUTH, asteroid_position
-from dashboard.figures.diagnostics import DIFFERENCE_COLORSCALE
+from dashboard.figures.stretch import difference_colorscale
 
 from .vetting_page import RELAYOUT, choose_radio, click_graph, go_to, text, tick, trace
 from .viewer_page import blur, heatmap, shown, wait_frame, wait_until
+
+DIFFERENCE_COLORSCALE = difference_colorscale("rdbu")  # the default diverging map
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +78,7 @@ def test_diagnostics_follow_the_cadence_and_jump_to_a_clicked_point(page, demo, 
     assert hover["point"] == frame
     wait_frame(page, demo, frame)
     wait_until(lambda: page.evaluate(DIAGNOSTICS)["cursor"] == frame)
-    assert text(page, "#readout-0") == str(demo.cadenceno[frame])
+    assert text(page, "#readout-cadence") == str(demo.cadenceno[frame])
 
 
 # --- difference image ----------------------------------------------------------------------------

@@ -46,6 +46,15 @@ SHAPES = """() => {
   const gd = document.querySelector('#pixels .js-plotly-plot');
   return gd._fullLayout.shapes.map(s => ({path: s.path, dash: s.line.dash, color: s.line.color}));
 }"""
+# Scroll a tool panel so that height y (page pixels) of a graph in it is in view; true if moved.
+SCROLL_TO = """([id, y]) => {
+  const box = document.getElementById(id).closest('.tab-panels');
+  if (!box) return false;
+  const r = box.getBoundingClientRect();
+  if (y >= r.top + 20 && y <= r.bottom - 20) return false;
+  box.scrollTop += y - (r.top + r.height / 2);
+  return true;
+}"""
 RELAYOUT = """([id, update]) => window.Plotly.relayout(
   document.querySelector('#' + id + ' .js-plotly-plot'), update).then(() => true)"""
 
@@ -89,13 +98,13 @@ def wait_text(page, selector: str, pattern: str, timeout: float = 15.0) -> str:
 
 
 def readout_flux(page) -> float:
-    return float(text(page, "#readout-3").split()[0].replace(",", ""))
+    return float(text(page, "#readout-flux").split()[0].replace(",", ""))
 
 
 def wait_readout_flux(page, value: float) -> float:
     """The readout's flux field says ``value`` (it shows one decimal)."""
     return wait_until(lambda: (lambda v: v if abs(v - value) <= 0.051 else None)(
-        readout_flux(page)), message=lambda: f"readout flux {text(page, '#readout-3')!r} "
+        readout_flux(page)), message=lambda: f"readout flux {text(page, '#readout-flux')!r} "
                                              f"to be {value:,.1f}")
 
 
@@ -105,6 +114,8 @@ def click_graph(page, graph: str, x: float, y: float, *, trace_index: int = 0, h
     page.wait_for_function(NO_DOUBLE_CLICK, arg=graph, timeout=10_000)
     page.locator(f"#{graph}").scroll_into_view_if_needed()
     where = page.evaluate(GRAPH_POINT, [graph, x, y, trace_index])
+    if page.evaluate(SCROLL_TO, [graph, where["y"]]):  # a tool panel scrolls: bring it in view
+        where = page.evaluate(GRAPH_POINT, [graph, x, y, trace_index])
     page.mouse.move(where["x"] + 3, where["y"] + 3)
     page.mouse.move(where["x"], where["y"], steps=3)
     hover = wait_until(lambda: (lambda h: h if h and hovered(h) else None)(
@@ -134,25 +145,48 @@ def click_pixel(page, demo, row: int, column: int):
 
 
 def go_to(page, demo, frame: int) -> None:
-    """Select ``frame`` as the page's own keys do (dash_clientside.set_props)."""
-    page.evaluate("f => window.dash_clientside.set_props('cadence', {value: f})", frame)
+    """Select ``frame`` as the page's own keys and buttons do (the view module's select)."""
+    page.evaluate("f => window.tpf.view.owner().select(f)", frame)
     wait_frame(page, demo, frame)
 
 
+# The tab whose panel holds an element, opened if it is not (as a user clicks the tab).
+REVEAL = """(selector) => {
+  const el = document.querySelector(selector);
+  const panel = el && el.closest('.tab-panel');
+  if (!panel || !panel.hidden) return false;
+  document.getElementById('tab-' + panel.id.replace('panel-', '')).click();
+  return true;
+}"""
+
+
+def reveal(page, selector: str) -> None:
+    """Open the tab that holds ``selector``, if it is not open."""
+    if page.evaluate(REVEAL, selector):
+        page.wait_for_function("(s) => { const e = document.querySelector(s); "
+                               "return e && !e.closest('.tab-panel').hidden; }", arg=selector)
+
+
+def press(page, selector: str) -> None:
+    """Click a button or control in the tool panels, opening its tab first."""
+    reveal(page, selector)
+    page.click(selector)
+
+
 def choose_radio(page, component: str, value: str) -> None:
-    page.click(f"#{component} label:has(input[value='{value}'])")
+    press(page, f"#{component} label:has(input[value='{value}'])")
     wait_until(lambda: page.is_checked(f"#{component} input[value='{value}']"))
 
 
 def choose_dropdown(page, component: str, value: str) -> None:
-    page.click(f"#{component}")
+    press(page, f"#{component}")
     page.click(f".dash-dropdown-option:has(input[value='{value}'])")
     wait_until(lambda: text(page, f"#{component}-value").strip() == value,
                message=lambda: f"{component} to show {value}")
 
 
 def tick(page, component: str, value: str) -> None:
-    page.click(f"#{component} label:has(input[value='{value}'])")
+    press(page, f"#{component} label:has(input[value='{value}'])")
     wait_until(lambda: page.is_checked(f"#{component} input[value='{value}']"))
 
 

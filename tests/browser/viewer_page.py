@@ -22,7 +22,8 @@ SHOWN = """() => {
     max: handle ? Number(handle.getAttribute('aria-valuemax')) : null,
     cursor: cursor && !cursor.hidden && cursor.dataset.frame !== undefined
             ? Number(cursor.dataset.frame) : null,
-    cadence: text('readout-0'), time: text('readout-1'), utc: text('readout-2'),
+    cadence: text('readout-cadence'), time: text('readout-time'), utc: text('readout-utc'),
+    frame: text('readout-frame'),
   };
 }"""
 
@@ -96,7 +97,7 @@ def shown(page) -> dict:
 def expected(demo, frame: int) -> dict:
     """What the page should show once ``frame`` is selected."""
     return {"slider": frame, "max": demo.n_cadences - 1, "cursor": frame,
-            "cadence": str(demo.cadenceno[frame]),
+            "frame": str(frame), "cadence": str(demo.cadenceno[frame]),
             "time": f"{demo.time[frame]:.5f} {demo.time_system}",
             "utc": demo.utc(frame)}
 
@@ -163,6 +164,13 @@ def zoom_curve(page, first: int, last: int) -> dict:
     page.mouse.up()
     return wait_until(lambda: (lambda p: p if p["range"] != a["range"] else None)(
         page.evaluate(CURVE_POINT, [first, None, None])), message="light curve to zoom")
+
+
+def tab(page, name: str):
+    """Open a tool panel's tab (image, aperture, quality, diagnostics, custom, share, archive)
+    as a user does, and wait until its panel shows."""
+    page.click(f"#tab-{name}")
+    page.wait_for_function(f"() => !document.getElementById('panel-{name}').hidden")
 
 
 def blur(page):
