@@ -148,7 +148,8 @@ def test_k2sff_light_curve_registers_onto_its_own_tpf(open_page, fresh_server, s
 
     # K2SFF's FCOR (~1) beside the TPF's e-/s: on an axis of its own, said so, and the readout
     # gives its value at the cadence on screen, the FCOR of the point on that cadence.
-    axes = page.evaluate("""() => { const gd = document.querySelector('#lightcurve .js-plotly-plot');
+    axes = page.evaluate("""() => {
+        const gd = document.querySelector('#lightcurve .js-plotly-plot');
         return {axis: gd._fullData[2].yaxis, y2: gd._fullLayout.yaxis2.visible,
                 range: gd._fullLayout.yaxis2.range, title: gd._fullLayout.yaxis2.title.text}; }""")
     assert axes["axis"] == "y2" and axes["y2"] and "FCOR" in axes["title"]

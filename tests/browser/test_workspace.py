@@ -43,7 +43,8 @@ CUT = """() => {
       const c = document.createElement('canvas').getContext('2d');
       c.font = style.font;
       const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-      if (c.measureText(el.placeholder).width > room + 1) out.push(['placeholder', el.id, el.placeholder]);
+      if (c.measureText(el.placeholder).width > room + 1)
+        out.push(['placeholder', el.id, el.placeholder]);
     }
   }
   for (const el of document.querySelectorAll('.dash-dropdown')) {
