@@ -1,0 +1,367 @@
+"""One function per kind of blip whose evidence is the file's columns or a linear fit.
+
+Each fits the event's difference image with the basis images of its own explanation (a flat
+offset, a tilted plane, one offset per row, a shift of the scene, the target's PSF, a PSF
+elsewhere) and scores ``share x ramp(S/N, 4, 8) x ...``: the share of the difference image's
+excess chi2 that explanation accounts for, times how significant its component is, times the
+factors particular to it. Every factor is in ``numbers["factors"]``; their product is the score.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ..tpf import TargetPixelFile
+from .compact import PointSource
+from .evidence import Evidence, Unusable, centroid_width, robust_sigma
+from .imaging import grow, windowed_centroid
+from .matched import matched_difference, null_differences
+from .report import Hypothesis, plate_scale, ramp
+
+SYSTEMATIC_PX = 0.1  # added in quadrature to centroid errors: PSF and neighbour biases
+_ROLLING_BAND_BITS = 131072 | 262144  # Kepler/K2 'Rolling band in optimal aperture / full mask'
+
+
+def _frames(ev: Evidence) -> list[int]:
+    return [int(f) for f in ev.event[:50]]
+
+
+def _change(tpf: TargetPixelFile, column: np.ndarray | None, ev: Evidence, per_pixel: bool):
+    """(event mean minus reference median, its robust sigma) of a per-frame series."""
+    if column is None:
+        return None
+    def series(frames):
+        values = column[frames].astype(np.float64)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # frames with every pixel NaN
+            return np.nanmean(values, axis=(1, 2)) if per_pixel else values
+    ref, event = series(ev.reference_frames), series(ev.event)
+    if not (np.isfinite(ref).sum() >= 3 and np.isfinite(event).any()):
+        return None
+    ref = ref[np.isfinite(ref)]
+    sigma = float(robust_sigma(ref)) / math.sqrt(np.isfinite(event).sum())
+    return float(np.nanmean(event) - np.median(ref)), sigma
+
+
+def _sig(change) -> float:
+    return change[0] / change[1] if change and change[1] > 0 else math.nan
+
+
+# -- the pipeline's own flags --------------------------------------------------------------------
+
+def flagged(tpf: TargetPixelFile, first: int, last: int) -> Hypothesis:
+    """QUALITY bits on the event's frames (0.95 for a bit of the mission's default mask, 0.75
+    for another named bit, scaled by the share of event frames flagged) or next to it (0.4)."""
+    flags, quality = tpf.flags, tpf.quality
+    inside = [f for f in range(first, last + 1) if quality[f]]
+    beside = [f for f in (first - 1, last + 1) if 0 <= f < tpf.n_cadences and quality[f]]
+    bits_in = int(np.bitwise_or.reduce(quality[inside])) if inside else 0
+    bits_beside = int(np.bitwise_or.reduce(quality[beside])) if beside else 0
+    length = last - first + 1
+    share = len(inside) / length
+    if bits_in & flags.bitmask("default"):
+        base = 0.95
+    elif bits_in:
+        base = 0.75
+    else:
+        base = 0.4 if beside and length <= 3 else 0.0
+    score = base * (ramp(share, 0, 0.5) if inside else 1.0)
+    names = flags.decode(bits_in or bits_beside)
+    where = (f"on {len(inside)} of the {length} event frame(s)" if inside
+             else f"on the frame(s) next to it ({', '.join(map(str, beside))})")
+    named = ", ".join(f"{n}" for n in names)
+    summary = (f"QUALITY bits {named} ({bits_in or bits_beside}) are set {where} "
+               f"({flags.mission} table)." if names else
+               f"No QUALITY bit is set on frames {max(first - 1, 0)}-"
+               f"{min(last + 1, tpf.n_cadences - 1)}.")
+    numbers = {"bits": bits_in, "bits_beside": bits_beside, "names": names,
+               "flagged_frames": len(inside), "event_frames": length,
+               "in_default_mask": bool(bits_in & flags.bitmask("default")), "base": base}
+    return Hypothesis("flagged", score, summary, numbers, frames=(inside or beside)[:50])
+
+
+# -- the sky and the detector --------------------------------------------------------------------
+
+def background(ev: Evidence, background_mask=None) -> Hypothesis:
+    ones = np.where(ev.valid, 1.0, 0.0)
+    fit = ev.fit([ones])
+    level, error = float(fit.coefficients[0]), float(fit.errors[0])
+    share, snr = ev.fraction(fit.explained, 1), ev.component_snr(fit)
+    numbers = {"level": level, "level_sigma": error, "level_usual": float(ev.usual(fit)[0]),
+               "share": share, "snr": snr}
+    far = ev.valid & ~grow(ev.aperture, 2) if ev.aperture is not None else None
+    if far is not None and far.sum() >= 4:
+        numbers["far_median"] = float(np.median(ev.diff[far]))
+        numbers["far_pixels"] = int(far.sum())
+    if ev.aperture is not None and (ev.aperture & ev.valid).any():
+        numbers["aperture_median"] = float(np.median(ev.diff[ev.aperture & ev.valid]))
+    if background_mask is not None and np.any(background_mask & ev.valid):
+        numbers["background_mask_median"] = float(np.median(ev.diff[background_mask & ev.valid]))
+    bkg = _change(ev.tpf, ev.tpf.flux_bkg, ev, per_pixel=True)
+    if bkg:
+        numbers.update(flux_bkg_change=bkg[0], flux_bkg_significance=_sig(bkg))
+    factors = {"share": share, "snr": ramp(snr, 4, 8)}
+    score = math.prod(factors.values())
+    numbers["factors"] = factors
+    far_text = (f", {numbers['far_median']:+,.1f} e-/s in the {numbers['far_pixels']} pixels "
+                f"far from the star" if "far_median" in numbers else "")
+    bkg_text = (f"; FLUX_BKG moves {bkg[0]:+,.1f} e-/s per pixel ({_sig(bkg):+.1f} sigma)"
+                if bkg else "; the file has no FLUX_BKG")
+    summary = (f"A flat offset of {level:+,.2f} e-/s per pixel across the stamp ({snr:.1f} "
+               f"sigma of its usual wobble){far_text} explains {share:.0%} of the change"
+               f"{bkg_text}.")
+    return Hypothesis("background", score, summary, numbers, frames=_frames(ev))
+
+
+def scattered_light(ev: Evidence) -> Hypothesis:
+    """A smooth gradient across the stamp: a tilted plane explains more than a flat offset."""
+    rows, cols = np.indices(ev.shape)
+    ones = np.where(ev.valid, 1.0, 0.0)
+    flat = ev.fit([ones])
+    plane = ev.fit([ones, ones * (rows - rows.mean()), ones * (cols - cols.mean())])
+    slope_snr = ev.component_snr(plane, slice(1, 3))
+    share = ev.fraction(plane.explained, 3)
+    factors = {"share": share, "slope_snr": ramp(slope_snr, 4, 8)}
+    slope_r, slope_c = (float(v) for v in plane.coefficients[1:])
+    direction = float(np.degrees(np.arctan2(slope_r, slope_c)) % 360)
+    numbers = {"slope_row": slope_r, "slope_column": slope_c, "direction_deg": direction,
+               "slope_snr": slope_snr, "share": share, "flat_share": ev.fraction(flat.explained, 1),
+               "factors": factors}
+    summary = (f"A gradient of {math.hypot(slope_r, slope_c):,.2f} e-/s per pixel per pixel, "
+               f"rising toward {direction:.0f} deg (0 = +column, 90 = +row), with a flat offset "
+               f"explains {share:.0%} of the change; the slope is {slope_snr:.1f} sigma.")
+    return Hypothesis("scattered_light", math.prod(factors.values()), summary, numbers,
+                      frames=_frames(ev))
+
+
+def rolling_band(ev: Evidence) -> Hypothesis:
+    """One offset per row (Kepler's rolling band runs along rows) beyond a linear trend."""
+    rows, cols = ev.shape
+    if ev.tpf.mission == "TESS":
+        raise Unusable("rolling band is an artifact of the Kepler detector (Kepler and K2)")
+    if rows < 4 or cols < 3:
+        raise Unusable(f"the stamp is {rows}x{cols}: a row pattern needs 4 rows of 3 pixels")
+    index, column = np.indices(ev.shape)
+    ones = np.where(ev.valid, 1.0, 0.0)
+    per_row = ev.fit([ones * (index == r) for r in range(rows)])
+    share = ev.fraction(per_row.explained, rows)
+    # a band runs along rows: one offset per COLUMN must explain much less than one per row
+    per_column = ev.fit([ones * (column == c) for c in range(cols)])
+    column_share = ev.fraction(per_column.explained, cols)
+    # the row offsets less their straight-line trend (that is scattered light), for the event
+    # and for each reference frame: how unusual is this row pattern?
+    line = np.stack([np.ones(rows), np.arange(rows) - (rows - 1) / 2], axis=1)
+    detrend = np.eye(rows) - line @ np.linalg.pinv(line)
+    pattern = detrend @ per_row.coefficients
+    usual = detrend @ (per_row.projection @ ev.reference_diffs.reshape(
+        len(ev.reference_frames), -1).T)
+    scale = np.maximum(np.asarray(robust_sigma(usual, axis=1)) / math.sqrt(ev.event.size),
+                       per_row.errors)
+    chi = float(np.sum((pattern / np.where(scale > 0, scale, np.inf)) ** 2))
+    snr = math.sqrt(max(chi - (rows - 2), 0.0))
+    factors = {"share": share, "row_pattern_snr": ramp(snr, 4, 8),
+               "along_rows": ramp(share - column_share, 0.1, 0.4)}
+    bits = [f for f in ev.event if ev.tpf.quality[f] & _ROLLING_BAND_BITS]
+    numbers = {"row_offsets": [float(v) for v in per_row.coefficients], "row_pattern_snr": snr,
+               "share": share, "column_share": column_share, "rolling_band_flags": len(bits),
+               "factors": factors}
+    level = getattr(ev.tpf, "rb_level", None)
+    if level is not None:
+        numbers["rb_level_max"] = float(np.nanmax(np.abs(level[ev.event])))
+    flag_text = f"; {len(bits)} event frame(s) carry the rolling-band flag" if bits else ""
+    summary = (f"Offsets that change from row to row (largest "
+               f"{float(np.max(np.abs(per_row.coefficients))):,.1f} e-/s) explain {share:.0%} "
+               f"of the change ({column_share:.0%} for one per column), {snr:.1f} sigma beyond "
+               f"a linear trend{flag_text}.")
+    return Hypothesis("rolling_band", math.prod(factors.values()), summary, numbers,
+                      frames=_frames(ev))
+
+
+def pointing(ev: Evidence) -> Hypothesis:
+    """A shift of the whole scene: the change is the reference's gradient times the shift."""
+    d_row, d_col = ev.gradients()
+    if ev.shape[0] < 3 or ev.shape[1] < 3:
+        raise Unusable(f"the stamp is {ev.shape[0]}x{ev.shape[1]}: a 2-D shift needs 3x3")
+    fit = ev.fit([d_row, d_col])
+    shift_r, shift_c = (-float(v) for v in fit.coefficients)
+    share, snr = ev.fraction(fit.explained, 2), ev.component_snr(fit)
+    shift = math.hypot(shift_r, shift_c)
+    scale = plate_scale(ev.tpf.mission)
+    numbers = {"shift_row": shift_r, "shift_column": shift_c, "shift_px": shift,
+               "shift_arcsec": shift * scale, "share": share, "snr": snr}
+    texts = []
+    if ev.aperture is not None:
+        jump = _centroid_jump(ev)
+        if jump:
+            numbers.update(jump)
+            texts.append(f"the aperture centroid moves {jump['centroid_jump_px']:.3f} px "
+                         f"({jump['centroid_jump_significance']:.1f} sigma)")
+    for name, column in (("pos_corr1", ev.tpf.pos_corr1), ("pos_corr2", ev.tpf.pos_corr2)):
+        change = _change(ev.tpf, column, ev, per_pixel=False)
+        if change:
+            numbers[f"{name}_change"], numbers[f"{name}_significance"] = change[0], _sig(change)
+            texts.append(f"{name.upper()} by {change[0]:+.3f} px ({_sig(change):+.1f} sigma)")
+    factors = {"share": share, "snr": ramp(snr, 4, 8)}
+    numbers["factors"] = factors
+    extra = ("; " + ", ".join(texts)) if texts else ""
+    summary = (f"A shift of the scene by {shift:.3f} px ({shift * scale:.2f} arcsec; row "
+               f"{shift_r:+.3f}, column {shift_c:+.3f}) explains {share:.0%} of the change, "
+               f"a dipole at {snr:.1f} sigma of the usual jitter{extra}.")
+    overlay = {}
+    if ev.target is not None:
+        r0, c0 = ev.target
+        overlay = {"target": [r0, c0], "shifted": [r0 + shift_r, c0 + shift_c]}
+    return Hypothesis("pointing", math.prod(factors.values()), summary, numbers,
+                      frames=_frames(ev), overlay=overlay)
+
+
+def _centroid_jump(ev: Evidence) -> dict | None:
+    """Flux-weighted aperture centroid of the event frames against the reference frames'."""
+    mask = ev.aperture & ev.valid
+    rows, cols = np.nonzero(mask)
+
+    def centroids(frames):
+        pixels = np.nan_to_num(ev.tpf.flux[frames][:, mask].astype(np.float64))
+        total = pixels.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.stack([pixels @ rows / total, pixels @ cols / total], axis=1)
+    ref, event = centroids(ev.reference_frames), centroids(ev.event)
+    if not (np.isfinite(ref).all() and np.isfinite(event).all()):
+        return None
+    jump = event.mean(axis=0) - np.median(ref, axis=0)
+    sigma = np.asarray(robust_sigma(ref, axis=0)) / math.sqrt(len(event))
+    sigma = np.hypot(sigma, 1e-4)
+    return {"centroid_jump_row": float(jump[0]), "centroid_jump_column": float(jump[1]),
+            "centroid_jump_px": float(np.hypot(*jump)),
+            "centroid_jump_significance": float(np.hypot(*(jump / sigma)))}
+
+
+# -- where the change is: on the target or beside it ---------------------------------------------
+
+def offset(ev: Evidence, source: PointSource) -> dict:
+    """The point source's centroid minus the target's, with errors.
+
+    The error is the larger of the propagated pixel noise and an empirical one: the target's
+    own change (its PSF times the fitted change) is added to each null difference (a
+    reference frame differenced as the event was, scaled to the event's length) and its
+    centroid measured; the scatter of those centroids is how far an ON-target change of this
+    size wanders here (jitter, matching, neighbours). 0.1 px systematic is added on top.
+    """
+    if "offset" in ev._cache:
+        return ev._cache["offset"]
+    (r0, c0), (tr, tc) = ev.target, ev.target_sigma
+    dr, dc = source.row - r0, source.column - c0
+    sr, sc = math.hypot(source.sigma_row, tr), math.hypot(source.sigma_column, tc)
+    empirical = _null_scatter(ev)
+    if empirical is not None:
+        sr, sc = max(sr, empirical[0]), max(sc, empirical[1])
+    sr, sc = math.hypot(sr, SYSTEMATIC_PX), math.hypot(sc, SYSTEMATIC_PX)
+    px = math.hypot(dr, dc)
+    result = {"offset_row": dr, "offset_column": dc, "offset_px": px,
+              "offset_arcsec": px * plate_scale(ev.tpf.mission), "offset_sigma_row": sr,
+              "offset_sigma_column": sc, "offset_significance": math.hypot(dr / sr, dc / sc),
+              "offset_nulls": 0 if empirical is None else empirical[2]}
+    ev._cache["offset"] = result
+    return result
+
+
+def _null_scatter(ev: Evidence):
+    nulls = null_differences(ev)
+    if nulls is None or len(nulls) < 5:
+        return None
+    image, weight, _ = matched_difference(ev)
+    template = ev.template()
+    scale = float(ev.fit([template], image, weight).coefficients[0])
+    sign = -1 if scale < 0 else 1
+    noise = np.where(weight > 0, 1 / np.sqrt(np.where(weight > 0, weight, 1.0)), 0.0)
+    width = centroid_width(ev)
+    found = []
+    for null in nulls:
+        trial = sign * (scale * template + null / math.sqrt(ev.event.size))
+        r, c, _, _ = windowed_centroid(trial, noise, ev.target, width)
+        if np.isfinite(r):
+            found.append((r, c))
+    if len(found) < 5:
+        return None
+    found = np.array(found)
+    return (float(robust_sigma(found[:, 0])), float(robust_sigma(found[:, 1])), len(found))
+
+
+def on_target(ev: Evidence, source: PointSource) -> Hypothesis:
+    if ev.target is None:
+        raise Unusable("the aperture is empty (or holds no flux), so the target is unknown")
+    image, weight, signal = matched_difference(ev)
+    fit = ev.fit([ev.template()], image, weight)
+    scale = float(fit.coefficients[0])
+    share = min(max((fit.explained - 1) / signal, 0.0), 1.0)
+    nulls = null_differences(ev)
+    if nulls is not None and len(nulls) >= 5:  # how much the fit usually gives, matched alike
+        usual = float(robust_sigma(fit.projection @ nulls.reshape(len(nulls), -1).T))
+        snr = abs(scale) / max(float(fit.errors[0]), usual / math.sqrt(ev.event.size), 1e-300)
+    else:
+        snr = ev.component_snr(fit)
+    off = offset(ev, source)
+    centred = (1 - ramp(off["offset_significance"], 2, 4)
+               if np.isfinite(off["offset_significance"]) else 0.5)
+    factors = {"share": share, "snr": ramp(snr, 4, 8), "centred": centred}
+    numbers = {"fractional_change": scale, "share": share, "snr": snr, **off, "factors": factors}
+    r0, c0 = ev.target
+    change = "dims" if scale < 0 else "brightens"
+    summary = (f"The target {change} by {abs(scale):.2%} with its own PSF shape, which explains "
+               f"{share:.0%} of the change ({snr:.1f} sigma); the change's centroid is "
+               f"{off['offset_px']:.2f} px ({off['offset_arcsec']:.1f} arcsec, "
+               f"{off['offset_significance']:.1f} sigma) from the target.")
+    return Hypothesis("on_target", math.prod(factors.values()), summary, numbers,
+                      frames=_frames(ev), pixels=[(int(round(r0)), int(round(c0)))],
+                      overlay={"centroid": [source.row, source.column], "target": [r0, c0]})
+
+
+def off_target(ev: Evidence, source: PointSource, moving: float) -> Hypothesis:
+    if ev.target is None:
+        raise Unusable("the aperture is empty (or holds no flux), so the target is unknown")
+    off = offset(ev, source)
+    sharp = ramp(source.top_fraction - source.fraction, 0.05, 0.25)
+    factors = {"share": source.fraction, "snr": ramp(source.snr, 4, 8),
+               "offset": ramp(off["offset_significance"], 3, 5), "stationary": 1 - moving,
+               "psf_like": 1 - sharp}
+    pixel = (int(round(source.row)), int(round(source.column)))
+    rows, cols = ev.shape
+    edge = min(source.row, source.column, rows - 1 - source.row, cols - 1 - source.column) < 0.7
+    numbers = {"flux": source.amplitude, "share": source.fraction, "snr": source.snr, **off,
+               "pixel_row": pixel[0], "pixel_column": pixel[1],
+               "ccd_row": ev.tpf.row + pixel[0], "ccd_column": ev.tpf.column + pixel[1],
+               "at_stamp_edge": edge, "factors": factors}
+    change = "dimming" if source.sign < 0 else "brightening"
+    summary = (f"A PSF-like {change} of {abs(source.amplitude):,.0f} e-/s centred "
+               f"{off['offset_px']:.2f} px ({off['offset_arcsec']:.1f} arcsec, "
+               f"{off['offset_significance']:.1f} sigma) from the target, at stamp pixel "
+               f"(row {pixel[0]}, column {pixel[1]}) = CCD ({ev.tpf.row + pixel[0]}, "
+               f"{ev.tpf.column + pixel[1]}), explains {source.fraction:.0%} of the change"
+               + ("; it is at the stamp's edge, so the source may lie beyond it." if edge
+                  else "."))
+    r0, c0 = ev.target
+    return Hypothesis("off_target", math.prod(factors.values()), summary, numbers,
+                      frames=_frames(ev), pixels=[pixel],
+                      overlay={"centroid": [source.row, source.column], "target": [r0, c0]})
+
+
+def noise(ev: Evidence) -> Hypothesis:
+    """Nothing stands out: the aperture and the pixels change no more than they usually do."""
+    n = float(ev.valid.sum())
+    image_sigma = (ev.chi2 - n) / math.sqrt(2 * n) if n else math.nan
+    peak = float(np.max(np.abs(ev.diff) * np.sqrt(ev.weight))) if n else math.nan
+    aperture = ev.numbers.get("aperture_significance", math.nan)
+    detected = max(ramp(abs(aperture), 3, 6), ramp(image_sigma, 3, 6), ramp(peak, 5, 8))
+    numbers = {"aperture_significance": aperture, "image_significance": image_sigma,
+               "peak_pixel_sigma": peak}
+    aperture_text = (f"the aperture changes by {aperture:+.1f} sigma, "
+                     if np.isfinite(aperture) else "")
+    summary = (f"Within the usual scatter: {aperture_text}the image's chi2 is "
+               f"{image_sigma:+.1f} sigma from noise and no pixel exceeds {peak:.1f} sigma."
+               if detected < 1 else
+               f"Not noise: {aperture_text}the image's chi2 is {image_sigma:+.1f} sigma "
+               f"and the strongest pixel {peak:.1f} sigma.")
+    return Hypothesis("noise", 1 - detected, summary, numbers, frames=_frames(ev))
