@@ -30,6 +30,7 @@ MAD_TO_SIGMA = 1.4826
 GAP = 2  # frames left out on each side of the event before the reference starts
 MIN_REFERENCE = 3
 USUAL_SIGMA = 3.0  # a nuisance component under this many usual sigmas is taken out
+OUTLIER_SIGMA = 5.0  # pixels this far from the nuisance fit are left out of its second pass
 DEFAULT_PSF_SIGMA = 1.0
 
 _EMPTY: WeakKeyDictionary = WeakKeyDictionary()
@@ -164,20 +165,27 @@ class Evidence:
             basis["target"] = self.template()
         return {k: v for k, v in basis.items() if np.any(v)}
 
-    def clean(self, image: np.ndarray, weight: np.ndarray, length: int):
+    def clean(self, image: np.ndarray, weight: np.ndarray, length: int, everything=False):
         """``image`` less the components of :meth:`nuisance_basis` that are usual (under 3
         times their usual scatter, fitted jointly), and those components' sigmas.
 
         Every frame differs from the reference a little: the background wobbles, the pointing
         jitters, the target varies. Summed over many pixels that usual wobble can outweigh a
         real blip's chi2 (the demo's flat background residual does), so it is taken out before
-        the shares are measured; an unusual one stays in, to be explained.
+        the shares are measured; an unusual one stays in, to be explained. ``everything``
+        takes out all of them, to leave what no smooth or global change explains.
         """
         names, basis = zip(*self.nuisance_basis().items(), strict=True)
         fit = weighted_fit(image, weight, list(basis))
+        # once more without the pixels the fit leaves far out (a cosmic ray, a neighbour's
+        # flare), so they cannot drag the nuisance components
+        model = np.tensordot(fit.coefficients, np.array(basis), axes=1)
+        outliers = np.abs(image - model) * np.sqrt(weight) > OUTLIER_SIGMA
+        if outliers.any():
+            fit = weighted_fit(image, np.where(outliers, 0.0, weight), list(basis))
         scale = np.maximum(fit.errors, self.usual(fit, length))
         sigmas = np.abs(fit.coefficients) / np.where(scale > 0, scale, np.inf)
-        usual = sigmas < USUAL_SIGMA
+        usual = (sigmas < USUAL_SIGMA) | everything
         cleaned = image - sum((c * b for c, b, u in zip(fit.coefficients, basis, usual,
                                                           strict=True) if u),
                               np.zeros_like(image))
@@ -249,6 +257,9 @@ class Evidence:
         """
         analytic = self._analytic_basis()
         weight = self.frame_weight()
+        if error is not None:  # photon noise: systematics then stand out in the patterns
+            good = self.valid & np.isfinite(error) & (error > 0)
+            weight = np.where(good, 1 / np.where(good, error, 1.0) ** 2, 0.0)
         sw = np.sqrt(weight).ravel()
         flat = self.reference_diffs.reshape(len(self.reference_frames), -1)
         residual = flat - self._model(list(analytic.values()), weight, flat)
@@ -343,7 +354,7 @@ def build(tpf: TargetPixelFile, first: int, last: int, aperture: np.ndarray | No
         _locate_target(ev)
     ev.refine_noise(error)
     ev.raw_diff = diff
-    ev.diff, components = ev.clean(diff, weight, event.size)
+    ev.diff, components = ev.clean(diff, ev.weight, event.size)
     ev.numbers["components_sigma"] = components
     return ev
 

@@ -13,7 +13,7 @@ from ..errors import DataError
 from . import compact, hypotheses
 from .evidence import Unusable, build
 from .matched import matched_difference
-from .report import KINDS, BlipReport, Skipped
+from .report import KINDS, BlipReport, Skipped, ramp
 from .source import as_tpf
 
 N_REFERENCE = 15  # frames each side in the reference median (30 in all)
@@ -114,14 +114,18 @@ def _pixel_checks(ev, background_mask, skipped: list[Skipped]) -> list:
     if not narrow and not no_target:
         image, weight, signal = matched_difference(ev)
         source = compact.point_source(ev, image, weight, signal)
+        # is the change sharper than a PSF where it is strongest? (then it is no star's)
+        rejection = compact.psf_rejection(ev, source.sign * image, weight, source.top_pixels)
+        sharp = ramp(rejection, 3, 6)
+        ev.numbers["change_psf_rejection"] = rejection
         ev.numbers["change_centroid_row"] = source.row
         ev.numbers["change_centroid_column"] = source.column
         moving_factor = 0.0
         if moving is not None and "factors" in moving.numbers:
             f = moving.numbers["factors"]
             moving_factor = f["detections"] * f["moves"] * f["straight"]
-        run("off_target", hypotheses.off_target, ev, source, moving_factor)
-        run("on_target", hypotheses.on_target, ev, source)
+        run("off_target", hypotheses.off_target, ev, source, moving_factor, sharp)
+        run("on_target", hypotheses.on_target, ev, source, sharp)
     else:
         run("off_target", None)
         run("on_target", None)

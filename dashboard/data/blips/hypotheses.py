@@ -255,7 +255,7 @@ def offset(ev: Evidence, source: PointSource) -> dict:
     (r0, c0), (tr, tc) = ev.target, ev.target_sigma
     dr, dc = source.row - r0, source.column - c0
     sr, sc = math.hypot(source.sigma_row, tr), math.hypot(source.sigma_column, tc)
-    empirical = _null_scatter(ev)
+    empirical = _null_scatter(ev, source)
     if empirical is not None:
         sr, sc = max(sr, empirical[0]), max(sc, empirical[1])
     sr, sc = math.hypot(sr, SYSTEMATIC_PX), math.hypot(sc, SYSTEMATIC_PX)
@@ -268,19 +268,19 @@ def offset(ev: Evidence, source: PointSource) -> dict:
     return result
 
 
-def _null_scatter(ev: Evidence):
+def _null_scatter(ev: Evidence, source: PointSource):
     nulls = null_differences(ev)
-    if nulls is None or len(nulls) < 5:
-        return None
-    image, weight, _ = matched_difference(ev)
     template = ev.template()
-    scale = float(ev.fit([template], image, weight).coefficients[0])
-    sign = -1 if scale < 0 else 1
+    if nulls is None or len(nulls) < 5 or not template.sum() > 0:
+        return None
+    _, weight, _ = matched_difference(ev)
+    # the change as it would look on the target: the target's PSF with the change's flux
+    change = source.amplitude * template / template.sum()
     noise = np.where(weight > 0, 1 / np.sqrt(np.where(weight > 0, weight, 1.0)), 0.0)
     width = centroid_width(ev)
     found = []
     for null in nulls:
-        trial = sign * (scale * template + null / math.sqrt(ev.event.size))
+        trial = source.sign * (change + null / math.sqrt(ev.event.size))
         r, c, _, _ = windowed_centroid(trial, noise, ev.target, width)
         if np.isfinite(r):
             found.append((r, c))
@@ -290,7 +290,9 @@ def _null_scatter(ev: Evidence):
     return (float(robust_sigma(found[:, 0])), float(robust_sigma(found[:, 1])), len(found))
 
 
-def on_target(ev: Evidence, source: PointSource) -> Hypothesis:
+def on_target(ev: Evidence, source: PointSource, sharp: float = 0.0) -> Hypothesis:
+    """The change is the target's own PSF at the target's place. ``sharp``: the cosmic-ray
+    check's verdict that the change is sharper than any PSF (0..1)."""
     if ev.target is None:
         raise Unusable("the aperture is empty (or holds no flux), so the target is unknown")
     image, weight, signal = matched_difference(ev)
@@ -306,7 +308,8 @@ def on_target(ev: Evidence, source: PointSource) -> Hypothesis:
     off = offset(ev, source)
     centred = (1 - ramp(off["offset_significance"], 2, 4)
                if np.isfinite(off["offset_significance"]) else 0.5)
-    factors = {"share": share, "snr": ramp(snr, 4, 8), "centred": centred}
+    factors = {"share": share, "snr": ramp(snr, 4, 8), "centred": centred,
+               "psf_like": 1 - sharp}
     numbers = {"fractional_change": scale, "share": share, "snr": snr, **off, "factors": factors}
     r0, c0 = ev.target
     change = "dims" if scale < 0 else "brightens"
@@ -319,11 +322,11 @@ def on_target(ev: Evidence, source: PointSource) -> Hypothesis:
                       overlay={"centroid": [source.row, source.column], "target": [r0, c0]})
 
 
-def off_target(ev: Evidence, source: PointSource, moving: float) -> Hypothesis:
+def off_target(ev: Evidence, source: PointSource, moving: float,
+               sharp: float = 0.0) -> Hypothesis:
     if ev.target is None:
         raise Unusable("the aperture is empty (or holds no flux), so the target is unknown")
     off = offset(ev, source)
-    sharp = ramp(source.top_fraction - source.fraction, 0.05, 0.25)
     factors = {"share": source.fraction, "snr": ramp(source.snr, 4, 8),
                "offset": ramp(off["offset_significance"], 3, 5), "stationary": 1 - moving,
                "psf_like": 1 - sharp}
