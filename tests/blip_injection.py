@@ -139,10 +139,10 @@ def inject(tpf, kind: str, frame: int, *, rng, aperture=None, snr: float = 12.0,
         flux[frame] += hit
         where.update(pixel=(int(r), int(c)), amplitude=amplitude)
     elif kind == "on_target":
-        rr, cc = np.indices((rows, cols))
-        disc = (rr - target[0]) ** 2 + (cc - target[1]) ** 2 <= 9
+        # the target's own light changes: its image, tapered so neighbours barely do
         sign = rng.choice([-1, 1])
-        change = sign * scale_to(np.where(disc, np.clip(reference, 0, None), 0.0))
+        taper = gaussian((rows, cols), *target, 1.5) * 2 * np.pi * 1.5 ** 2
+        change = sign * scale_to(np.clip(reference, 0, None) * taper)
         flux[frames] += change
         where.update(depth=float(change[aperture].sum() / reference[aperture].sum()))
     elif kind == "off_target":

@@ -185,7 +185,9 @@ class Evidence:
             fit = weighted_fit(image, np.where(outliers, 0.0, weight), list(basis))
         scale = np.maximum(fit.errors, self.usual(fit, length))
         sigmas = np.abs(fit.coefficients) / np.where(scale > 0, scale, np.inf)
-        usual = (sigmas < USUAL_SIGMA) | everything
+        # the patterns are the reference frames' own usual modes: always taken out
+        patterns = np.array([name.startswith("pattern_") for name in names])
+        usual = (sigmas < USUAL_SIGMA) | everything | patterns
         cleaned = image - sum((c * b for c, b, u in zip(fit.coefficients, basis, usual,
                                                           strict=True) if u),
                               np.zeros_like(image))
@@ -284,6 +286,11 @@ class Evidence:
         sigma = np.where(self.valid & np.isfinite(sigma), np.maximum(sigma, floor), np.inf)
         self.sigma = sigma
         self.weight = np.where(self.valid, self.counts / sigma ** 2, 0.0)
+        # what the reference frames leave once every nuisance is fitted: the usual residual,
+        # against which an event's leftover structure is judged (see hypotheses.noise)
+        z = np.where(self.valid.ravel(), residual / sigma.ravel(), 0.0)
+        self._cache["reference_residual"] = (np.nansum(z ** 2, axis=1),
+                                             np.nanmax(np.abs(z), axis=1))
 
     @staticmethod
     def _model(basis: list[np.ndarray], weight: np.ndarray, flat: np.ndarray) -> np.ndarray:

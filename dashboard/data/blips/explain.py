@@ -74,7 +74,10 @@ def explain(tpf, frame: int, aperture=None, *, last: int | None = None,
     else:
         found += _pixel_checks(ev, background_mask, skipped)
         numbers.update(ev.numbers)
-    found.sort(key=lambda h: (-round(h.score, 6), KINDS.index(h.kind)))
+    # best first; among those with no evidence at all, the ones that came closest (by the
+    # share they explain), and 'flagged' last: 'no QUALITY bit' is no explanation
+    found.sort(key=lambda h: (-round(h.score, 6), h.score == 0 and h.kind == "flagged",
+                              -float(h.numbers.get("share", 0) or 0), KINDS.index(h.kind)))
     time = float(tpf.time[first]) if np.isfinite(tpf.time[first]) else None
     return BlipReport(frame=first, first=first, last=last, cadenceno=int(tpf.cadenceno[first]),
                       time=time, time_system=tpf.time_system, hypotheses=found,

@@ -352,19 +352,24 @@ def off_target(ev: Evidence, source: PointSource, moving: float,
 
 
 def noise(ev: Evidence) -> Hypothesis:
-    """Nothing stands out: the aperture and the pixels change no more than they usually do."""
-    n = float(ev.valid.sum())
-    image_sigma = (ev.chi2 - n) / math.sqrt(2 * n) if n else math.nan
-    peak = float(np.max(np.abs(ev.diff) * np.sqrt(ev.weight))) if n else math.nan
+    """Nothing stands out: the aperture, the image's leftover structure and its strongest pixel
+    change no more than they do on the reference frames."""
+    cleaned = ev.clean(ev.raw_diff, ev.weight, ev.event.size, everything=True)[0]
+    z = np.where(ev.valid, cleaned * np.sqrt(ev.weight), 0.0)
+    chi2, peak = float(np.sum(z ** 2)), float(np.max(np.abs(z)))
+    usual_chi2, usual_peak = ev._cache["reference_residual"]
+    def sigmas(value, usual):
+        scale = float(robust_sigma(usual))
+        return (value - float(np.median(usual))) / scale if scale > 0 else math.nan
+    image_sigma, peak_sigma = sigmas(chi2, usual_chi2), sigmas(peak, usual_peak)
     aperture = ev.numbers.get("aperture_significance", math.nan)
-    detected = max(ramp(abs(aperture), 3, 6), ramp(image_sigma, 3, 6), ramp(peak, 5, 8))
-    numbers = {"aperture_significance": aperture, "image_significance": image_sigma,
-               "peak_pixel_sigma": peak}
+    detected = max(ramp(abs(aperture), 3, 6), ramp(image_sigma, 3, 6), ramp(peak_sigma, 3, 6))
+    numbers = {"aperture_significance": aperture, "image_sigma": image_sigma,
+               "peak_pixel": peak, "peak_pixel_sigma": peak_sigma}
     aperture_text = (f"the aperture changes by {aperture:+.1f} sigma, "
                      if np.isfinite(aperture) else "")
-    summary = (f"Within the usual scatter: {aperture_text}the image's chi2 is "
-               f"{image_sigma:+.1f} sigma from noise and no pixel exceeds {peak:.1f} sigma."
-               if detected < 1 else
-               f"Not noise: {aperture_text}the image's chi2 is {image_sigma:+.1f} sigma "
-               f"and the strongest pixel {peak:.1f} sigma.")
+    usual = (f"{aperture_text}what no usual wobble explains is {image_sigma:+.1f} sigma from "
+             f"the reference frames' own and its strongest pixel {peak_sigma:+.1f} sigma")
+    summary = (f"Within the usual scatter: {usual}." if detected < 1 else
+               f"Not noise: {usual}.")
     return Hypothesis("noise", 1 - detected, summary, numbers, frames=_frames(ev))

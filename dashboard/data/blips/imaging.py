@@ -140,8 +140,9 @@ def locate_target(image: np.ndarray, inside: np.ndarray, noise: np.ndarray):
     if not inside.any() or not np.max(image[inside]) > 0:
         return None
     start = np.unravel_index(np.argmax(np.where(inside, image, -np.inf)), image.shape)
-    width = 2.0
-    r, c, _, _ = windowed_centroid(image, np.zeros_like(image), start, width)
+    # a narrow window first: in a crowded field a wide one walks to the brighter neighbour
+    r, c, _, _ = windowed_centroid(image, np.zeros_like(image), start, 1.0)
+    width = 1.5
     if not np.isfinite(r):
         return None
     rows, cols = np.indices(image.shape)
