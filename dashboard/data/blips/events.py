@@ -5,8 +5,8 @@ by a running median over ``window_days`` (at least three times the longest box),
 robust scatter (1.4826 x MAD of the residuals) turns departures into sigmas. Boxes of 1, 2, 4, 8
 and 16 cadences are slid along the residuals; a cadence belongs to an event when a box covering
 it departs by ``threshold`` sigma or more (box sum / (sigma sqrt(width))). Touching cadences of
-the same sign merge into one event; its ends are trimmed back to cadences that depart by at least
-max(1, 0.2 x the event's strongest cadence) sigma.
+the same sign merge into one event, cut down to its core: the cadences around the strongest one that
+depart by at least max(1, 0.3 x its departure) sigma (a single weaker cadence is stepped over).
 """
 
 from __future__ import annotations
@@ -59,6 +59,18 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1, strict=True))
 
 
+def _core(z: np.ndarray, peak: int, start: int, stop: int) -> tuple[int, int]:
+    """The cadences around ``peak`` that depart by at least max(1, 0.3 x the peak) sigma,
+    stepping over single cadences that do not, within ``start``..``stop``."""
+    keep = max(1.0, 0.3 * float(z[peak]))
+    low = high = peak
+    while low > start and (z[low - 1] >= keep or (low - 2 >= start and z[low - 2] >= keep)):
+        low -= 1 if z[low - 1] >= keep else 2
+    while high < stop and (z[high + 1] >= keep or (high + 2 <= stop and z[high + 2] >= keep)):
+        high += 1 if z[high + 1] >= keep else 2
+    return low, high
+
+
 def find_blips(tpf, aperture=None, *, hidden=None, threshold: float = THRESHOLD,
                max_events: int = MAX_EVENTS, window_days: float = 1.0, explain_events=True,
                n_reference: int = N_REFERENCE) -> BlipList:
@@ -92,13 +104,8 @@ def find_blips(tpf, aperture=None, *, hidden=None, threshold: float = THRESHOLD,
     events = []
     for sign in (1, -1):
         for start, stop in _runs(best[sign] >= threshold):
-            strongest = float(np.max(sign * z[start:stop + 1]))
-            keep = max(1.0, 0.2 * strongest)
-            while start < stop and sign * z[start] < keep:
-                start += 1
-            while stop > start and sign * z[stop] < keep:
-                stop -= 1
             peak = start + int(np.argmax(sign * z[start:stop + 1]))
+            start, stop = _core(sign * z, peak, start, stop)
             events.append(BlipEvent(
                 first=int(frames[start]), last=int(frames[stop]), peak=int(frames[peak]),
                 significance=float(np.max(best[sign][start:stop + 1])),

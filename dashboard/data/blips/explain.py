@@ -111,8 +111,9 @@ def _pixel_checks(ev, background_mask, skipped: list[Skipped]) -> list:
     run("cosmic_ray", compact.cosmic_ray, ev)
     moving = run("moving_object", compact.moving_object, ev)
     run("pointing", hypotheses.pointing, ev)
-    run("background", hypotheses.background, ev, background_mask)
-    run("scattered_light", hypotheses.scattered_light, ev)
+    compact_share = compact.point_source(ev, ev.diff, ev.weight, ev.signal).fraction
+    run("background", hypotheses.background, ev, background_mask, compact_share)
+    run("scattered_light", hypotheses.scattered_light, ev, compact_share)
     run("rolling_band", hypotheses.rolling_band, ev)
     if not narrow and not no_target:
         image, weight, signal = matched_difference(ev)

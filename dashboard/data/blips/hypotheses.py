@@ -85,7 +85,13 @@ def flagged(tpf: TargetPixelFile, first: int, last: int) -> Hypothesis:
 
 # -- the sky and the detector --------------------------------------------------------------------
 
-def background(ev: Evidence, background_mask=None) -> Hypothesis:
+def _smooth(share: float, compact: float) -> float:
+    """1 unless one point source explains the change better than the smooth model (by 0.3 of
+    it or more, then 0): a neighbour's dip near the edge is no gradient."""
+    return 1 - ramp(compact - share, 0.0, 0.3)
+
+
+def background(ev: Evidence, background_mask=None, compact: float = 0.0) -> Hypothesis:
     ones = np.where(ev.valid, 1.0, 0.0)
     fit = ev.fit([ones])
     level, error = float(fit.coefficients[0]), float(fit.errors[0])
@@ -103,9 +109,9 @@ def background(ev: Evidence, background_mask=None) -> Hypothesis:
     bkg = _change(ev.tpf, ev.tpf.flux_bkg, ev, per_pixel=True)
     if bkg:
         numbers.update(flux_bkg_change=bkg[0], flux_bkg_significance=_sig(bkg))
-    factors = {"share": share, "snr": ramp(snr, 4, 8)}
+    factors = {"share": share, "snr": ramp(snr, 4, 8), "smooth": _smooth(share, compact)}
     score = math.prod(factors.values())
-    numbers["factors"] = factors
+    numbers.update(point_source_share=compact, factors=factors)
     far_text = (f", {numbers['far_median']:+,.1f} e-/s in the {numbers['far_pixels']} pixels "
                 f"far from the star" if "far_median" in numbers else "")
     bkg_text = (f"; FLUX_BKG moves {bkg[0]:+,.1f} e-/s per pixel ({_sig(bkg):+.1f} sigma)"
@@ -116,7 +122,7 @@ def background(ev: Evidence, background_mask=None) -> Hypothesis:
     return Hypothesis("background", score, summary, numbers, frames=_frames(ev))
 
 
-def scattered_light(ev: Evidence) -> Hypothesis:
+def scattered_light(ev: Evidence, compact: float = 0.0) -> Hypothesis:
     """A smooth gradient across the stamp: a tilted plane explains more than a flat offset."""
     rows, cols = np.indices(ev.shape)
     ones = np.where(ev.valid, 1.0, 0.0)
@@ -124,12 +130,13 @@ def scattered_light(ev: Evidence) -> Hypothesis:
     plane = ev.fit([ones, ones * (rows - rows.mean()), ones * (cols - cols.mean())])
     slope_snr = ev.component_snr(plane, slice(1, 3))
     share = ev.fraction(plane.explained, 3)
-    factors = {"share": share, "slope_snr": ramp(slope_snr, 4, 8)}
+    factors = {"share": share, "slope_snr": ramp(slope_snr, 4, 8),
+               "smooth": _smooth(share, compact)}
     slope_r, slope_c = (float(v) for v in plane.coefficients[1:])
     direction = float(np.degrees(np.arctan2(slope_r, slope_c)) % 360)
     numbers = {"slope_row": slope_r, "slope_column": slope_c, "direction_deg": direction,
                "slope_snr": slope_snr, "share": share, "flat_share": ev.fraction(flat.explained, 1),
-               "factors": factors}
+               "point_source_share": compact, "factors": factors}
     summary = (f"A gradient of {math.hypot(slope_r, slope_c):,.2f} e-/s per pixel per pixel, "
                f"rising toward {direction:.0f} deg (0 = +column, 90 = +row), with a flat offset "
                f"explains {share:.0%} of the change; the slope is {slope_snr:.1f} sigma.")
@@ -204,8 +211,19 @@ def pointing(ev: Evidence) -> Hypothesis:
         if change:
             numbers[f"{name}_change"], numbers[f"{name}_significance"] = change[0], _sig(change)
             texts.append(f"{name.upper()} by {change[0]:+.3f} px ({_sig(change):+.1f} sigma)")
-    factors = {"share": share, "snr": ramp(snr, 4, 8)}
-    numbers["factors"] = factors
+    # a shift moves light from one side to the other: the change sums to about nothing
+    z = ev.diff * np.sqrt(ev.weight)
+    strong = ev.valid & (np.abs(z) > 3)
+    dipole = (1 - abs(float(ev.diff[strong].sum())) / float(np.abs(ev.diff[strong]).sum())
+              if strong.any() else 0.0)
+    # the pipeline's own pointing (POS_CORR) or the aperture centroid jumping is evidence too,
+    # where a large shift is beyond the first-order model of the image
+    jumps = [abs(numbers.get(k, 0.0)) for k in ("pos_corr1_significance",
+                                                "pos_corr2_significance",
+                                                "centroid_jump_significance")]
+    jump = ramp(max([j for j in jumps if np.isfinite(j)] or [0.0]), 5, 10)
+    factors = {"evidence": max(share * ramp(snr, 4, 8), jump), "dipole": ramp(dipole, 0.2, 0.5)}
+    numbers.update(dipole=dipole, factors=factors)
     extra = ("; " + ", ".join(texts)) if texts else ""
     summary = (f"A shift of the scene by {shift:.3f} px ({shift * scale:.2f} arcsec; row "
                f"{shift_r:+.3f}, column {shift_c:+.3f}) explains {share:.0%} of the change, "
@@ -300,11 +318,13 @@ def on_target(ev: Evidence, source: PointSource, sharp: float = 0.0) -> Hypothes
     scale = float(fit.coefficients[0])
     share = min(max((fit.explained - 1) / signal, 0.0), 1.0)
     nulls = null_differences(ev)
-    if nulls is not None and len(nulls) >= 5:  # how much the fit usually gives, matched alike
+    # how much the fit usually gives: over the time-nearest reference frames, and over null
+    # differences matched alike (better where the pointing drifts); the larger S/N is used
+    snr = ev.component_snr(fit)
+    if nulls is not None and len(nulls) >= 5:
         usual = float(robust_sigma(fit.projection @ nulls.reshape(len(nulls), -1).T))
-        snr = abs(scale) / max(float(fit.errors[0]), usual / math.sqrt(ev.event.size), 1e-300)
-    else:
-        snr = ev.component_snr(fit)
+        snr = max(snr, abs(scale) / max(float(fit.errors[0]), usual / math.sqrt(ev.event.size),
+                                        1e-300))
     off = offset(ev, source)
     centred = (1 - ramp(off["offset_significance"], 2, 4)
                if np.isfinite(off["offset_significance"]) else 0.5)
@@ -363,9 +383,14 @@ def noise(ev: Evidence) -> Hypothesis:
         return (value - float(np.median(usual))) / scale if scale > 0 else math.nan
     image_sigma, peak_sigma = sigmas(chi2, usual_chi2), sigmas(peak, usual_peak)
     aperture = ev.numbers.get("aperture_significance", math.nan)
-    detected = max(ramp(abs(aperture), 3, 6), ramp(image_sigma, 3, 6), ramp(peak_sigma, 3, 6))
+    components = [v for k, v in ev.numbers.get("components_sigma", {}).items()
+                  if not k.startswith("pattern_")]
+    unusual = max(components or [0.0])
+    detected = max(ramp(abs(aperture), 3, 6), ramp(image_sigma, 3, 6), ramp(peak_sigma, 3, 6),
+                   ramp(unusual, 3, 6))
     numbers = {"aperture_significance": aperture, "image_sigma": image_sigma,
-               "peak_pixel": peak, "peak_pixel_sigma": peak_sigma}
+               "peak_pixel": peak, "peak_pixel_sigma": peak_sigma,
+               "largest_component_sigma": unusual}
     aperture_text = (f"the aperture changes by {aperture:+.1f} sigma, "
                      if np.isfinite(aperture) else "")
     usual = (f"{aperture_text}what no usual wobble explains is {image_sigma:+.1f} sigma from "
