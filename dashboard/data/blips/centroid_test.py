@@ -20,10 +20,10 @@ import numpy as np
 from ..errors import DataError
 from .evidence import robust_sigma, usable_frames
 from .explain import check_aperture
-from .hypotheses import SYSTEMATIC_PX
 from .imaging import locate_target, matched_filter, window_width, windowed_centroid
 from .report import CentroidOffset, Skipped, clean, plate_scale
 from .source import as_tpf
+from .target import SYSTEMATIC_PX
 
 
 @dataclass

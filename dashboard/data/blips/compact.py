@@ -170,7 +170,8 @@ def _detections(ev: Evidence, frames: np.ndarray, stack: np.ndarray) -> list[tup
     sw = np.sqrt(w1).ravel()
     design = np.stack([b.ravel() * sw for b in basis], axis=1)
     data = stack.reshape(len(frames), -1) * sw
-    coefficients = np.linalg.pinv(design) @ data.T
+    # normal equations: a k x k solve instead of an SVD of the (pixels x k) design
+    coefficients = np.linalg.pinv(design.T @ design, hermitian=True) @ (design.T @ data.T)
     residuals = (data - (design @ coefficients).T) / np.where(sw > 0, sw, 1.0)
     residuals = residuals.reshape(stack.shape)
     found = []

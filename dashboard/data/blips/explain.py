@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DataError
-from . import compact, hypotheses
+from . import compact, hypotheses, target
 from .evidence import Unusable, build
 from .matched import matched_difference
 from .report import KINDS, BlipReport, Skipped, ramp
@@ -128,8 +128,8 @@ def _pixel_checks(ev, background_mask, skipped: list[Skipped]) -> list:
         if moving is not None and "factors" in moving.numbers:
             f = moving.numbers["factors"]
             moving_factor = f["detections"] * f["moves"] * f["straight"]
-        run("off_target", hypotheses.off_target, ev, source, moving_factor, sharp)
-        run("on_target", hypotheses.on_target, ev, source, sharp)
+        run("off_target", target.off_target, ev, source, moving_factor, sharp)
+        run("on_target", target.on_target, ev, source, sharp)
     else:
         run("off_target", None)
         run("on_target", None)

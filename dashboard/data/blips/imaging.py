@@ -7,10 +7,26 @@ given per pixel (1-sigma) or as weights 1 / noise^2, zero weight marking pixels 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+
+MAD_TO_SIGMA = 1.4826
+
+
+def nan_median(stack: np.ndarray, axis=0) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN pixels stay NaN
+        return (np.nanmedian if np.isnan(stack).any() else np.median)(stack, axis=axis)
+
+
+def robust_sigma(values: np.ndarray, axis=None) -> np.ndarray | float:
+    """1.4826 x the median absolute deviation from the median (NaNs ignored)."""
+    centre = nan_median(values, axis=axis)
+    centre = np.expand_dims(centre, axis) if axis is not None else centre
+    return MAD_TO_SIGMA * nan_median(np.abs(values - centre), axis=axis)
 
 
 @dataclass
