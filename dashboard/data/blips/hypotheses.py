@@ -1,10 +1,11 @@
 """One function per kind of blip whose evidence is the file's columns or a linear fit.
 
 Each fits the event's difference image with the basis images of its own explanation (a flat
-offset, a tilted plane, one offset per row, a shift of the scene, the target's PSF, a PSF
-elsewhere; those two are in target.py) and scores ``share x ramp(S/N, 4, 8) x ...``: the share of the difference image's
-excess chi2 that explanation accounts for, times how significant its component is, times the
-factors particular to it. Every factor is in ``numbers["factors"]``; their product is the score.
+offset, a tilted plane, one offset per row, a shift of the scene; the target's PSF and a PSF
+elsewhere are in target.py) and scores ``share x ramp(S/N, 4, 8) x ...``: the share of the
+difference image's excess chi2 that explanation accounts for, times how significant its
+component is, times the factors particular to it. Every factor is in ``numbers["factors"]``;
+their product is the score.
 """
 
 from __future__ import annotations
