@@ -16,36 +16,15 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .evidence import robust_sigma, usable_frames
+from .evidence import aperture_sum, robust_sigma, usable_frames
 from .explain import N_REFERENCE, check_aperture, explain
+from .imaging import running_median
 from .report import BlipEvent, BlipList, Skipped
 from .source import as_tpf
 
 WIDTHS = (1, 2, 4, 8, 16)
 THRESHOLD = 5.0
 MAX_EVENTS = 20
-
-
-def aperture_sum(tpf, aperture: np.ndarray) -> np.ndarray:
-    """Sum of FLUX over the aperture per frame, float64; NaN where every aperture pixel is."""
-    pixels = np.take(tpf.flux.reshape(tpf.n_cadences, -1), np.flatnonzero(aperture), axis=1)
-    finite = np.isfinite(pixels)
-    total = (np.sum if finite.all() else np.nansum)(pixels, axis=1, dtype=np.float64)
-    total[~finite.any(axis=1)] = np.nan
-    return total
-
-
-def running_median(values: np.ndarray, window: int) -> np.ndarray:
-    """Median of ``window`` values centred on each point, evaluated every window/10 points and
-    interpolated between (a 20,000-point curve then costs a few ms, not a few hundred)."""
-    m = values.size
-    window = min(window, m - (m + 1) % 2)  # odd, and no longer than the series
-    half = window // 2
-    step = max(1, window // 10)
-    centres = np.unique(np.append(np.arange(0, m, step), m - 1))
-    padded = np.pad(values, half, mode="reflect") if half else values
-    medians = np.median(sliding_window_view(padded, window)[centres], axis=1)
-    return np.interp(np.arange(m), centres, medians)
 
 
 def _covering_max(box: np.ndarray, width: int, m: int) -> np.ndarray:

@@ -23,7 +23,15 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from ..tpf import TargetPixelFile
-from .imaging import Fit, locate_target, nan_median, robust_sigma, weighted_fit, window_width
+from .imaging import (
+    Fit,
+    locate_target,
+    nan_median,
+    robust_sigma,
+    running_median,
+    weighted_fit,
+    window_width,
+)
 from .nuisance import Nuisance
 
 GAP = 2  # frames left out on each side of the event before the reference starts
@@ -48,6 +56,45 @@ def empty_frames(tpf: TargetPixelFile) -> np.ndarray:
         empty = ~np.isfinite(tpf.flux).any(axis=(1, 2))
         _EMPTY[tpf] = empty
     return empty
+
+
+def aperture_sum(tpf, aperture: np.ndarray) -> np.ndarray:
+    """Sum of FLUX over the aperture per frame, float64; NaN where every aperture pixel is."""
+    pixels = np.take(tpf.flux.reshape(tpf.n_cadences, -1), np.flatnonzero(aperture), axis=1)
+    finite = np.isfinite(pixels)
+    total = (np.sum if finite.all() else np.nansum)(pixels, axis=1, dtype=np.float64)
+    total[~finite.any(axis=1)] = np.nan
+    return total
+
+
+_UNUSUAL: WeakKeyDictionary = WeakKeyDictionary()
+UNUSUAL_SIGMA = 4.0  # aperture-sum departures beyond this are kept out of references
+WINDOW_DAYS = 1.0
+
+
+def unusual_frames(tpf: TargetPixelFile, aperture: np.ndarray | None) -> np.ndarray:
+    """Frames whose aperture sum departs from its one-day running median by more than
+    UNUSUAL_SIGMA robust sigmas (a blip: a transit, an asteroid crossing), cached per file and
+    aperture. They are kept out of reference medians, so a cadence in the middle of a long blip
+    is not compared with the rest of that blip. None of them when they are over 30% of frames."""
+    n = tpf.n_cadences
+    if aperture is None or not np.any(aperture) or n < 5:
+        return np.zeros(n, bool)
+    key = np.packbits(aperture).tobytes()
+    cached = _UNUSUAL.setdefault(tpf, {})
+    if key not in cached:
+        flux = aperture_sum(tpf, aperture)
+        good = np.flatnonzero(np.isfinite(flux))
+        unusual = np.zeros(n, bool)
+        if good.size >= 5:
+            cadence = tpf.cadence_days or 1 / 48
+            window = max(int(round(WINDOW_DAYS / cadence)) | 1, 49)
+            residual = flux[good] - running_median(flux[good], window)
+            sigma = float(robust_sigma(residual))
+            if sigma > 0:
+                unusual[good] = np.abs(residual) > UNUSUAL_SIGMA * sigma
+        cached[key] = unusual if unusual.mean() <= 0.3 else np.zeros(n, bool)
+    return cached[key]
 
 
 def usable_frames(tpf: TargetPixelFile, hidden=None) -> np.ndarray:
@@ -162,7 +209,9 @@ def build(tpf: TargetPixelFile, first: int, last: int, aperture: np.ndarray | No
         which = f"frame {first}" if first == last else f"frames {first}-{last}"
         raise Unusable(f"{which} has no data (every pixel is NaN)")
     usable = usable_frames(tpf, hidden)
-    refs = reference_frames(usable, first, last, n_reference)
+    refs = reference_frames(usable & ~unusual_frames(tpf, aperture), first, last, n_reference)
+    if refs.size < MIN_REFERENCE:
+        refs = reference_frames(usable, first, last, n_reference)
     if refs.size < MIN_REFERENCE:
         raise Unusable(f"only {refs.size} usable frame(s) lie outside the event, fewer than the "
                        f"{MIN_REFERENCE} a reference image needs")

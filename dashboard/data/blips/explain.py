@@ -133,5 +133,5 @@ def _pixel_checks(ev, background_mask, skipped: list[Skipped]) -> list:
     else:
         run("off_target", None)
         run("on_target", None)
-    run("noise", hypotheses.noise, ev)
+    run("noise", hypotheses.noise, ev, max([h.score for h in results] or [0.0]))
     return results

@@ -257,9 +257,10 @@ def _centroid_jump(ev: Evidence) -> dict | None:
             "centroid_jump_significance": float(np.hypot(*(jump / sigma)))}
 
 
-def noise(ev: Evidence) -> Hypothesis:
+def noise(ev: Evidence, best: float = 0.0) -> Hypothesis:
     """Nothing stands out: the aperture, the image's leftover structure and its strongest pixel
-    change no more than they do on the reference frames."""
+    change no more than they do on the reference frames, and no other kind (best score
+    ``best``) has found something."""
     cleaned = ev.clean(ev.raw_diff, ev.weight, ev.event.size, everything=True)[0]
     z = np.where(ev.valid, cleaned * np.sqrt(ev.weight), 0.0)
     chi2, peak = float(np.sum(z ** 2)), float(np.max(np.abs(z)))
@@ -274,13 +275,18 @@ def noise(ev: Evidence) -> Hypothesis:
     unusual = max(components or [0.0])
     detected = max(ramp(abs(aperture), 3, 6), ramp(image_sigma, 3, 6), ramp(peak_sigma, 3, 6),
                    ramp(unusual, 3, 6))
+    factors = {"quiet": 1 - detected, "unexplained": 1 - best}
     numbers = {"aperture_significance": aperture, "image_sigma": image_sigma,
                "peak_pixel": peak, "peak_pixel_sigma": peak_sigma,
-               "largest_component_sigma": unusual}
+               "largest_component_sigma": unusual, "best_other_score": best,
+               "factors": factors}
     aperture_text = (f"the aperture changes by {aperture:+.1f} sigma, "
                      if np.isfinite(aperture) else "")
     usual = (f"{aperture_text}what no usual wobble explains is {image_sigma:+.1f} sigma from "
              f"the reference frames' own and its strongest pixel {peak_sigma:+.1f} sigma")
     summary = (f"Within the usual scatter: {usual}." if detected < 1 else
                f"Not noise: {usual}.")
-    return Hypothesis("noise", 1 - detected, summary, numbers, frames=_frames(ev))
+    if best >= 0.5:
+        summary = summary[:-1] + f"; but another check scores {best:.2f}."
+    return Hypothesis("noise", math.prod(factors.values()), summary, numbers,
+                      frames=_frames(ev))
