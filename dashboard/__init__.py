@@ -14,4 +14,8 @@ def __getattr__(name: str):
         from .notebook import show
 
         return show
+    if name in ("explain", "find_blips"):  # take a path, bytes or a lightkurve TPF too
+        from .data import blips
+
+        return getattr(blips, name)
     raise AttributeError(name)

@@ -78,6 +78,10 @@ def _mission(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["explain"], ["blips"]):  # the blip report: dashboard/blips_cli.py
+        from . import blips_cli
+        return blips_cli.main(argv)
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from .app import create_app, freeze_startup_objects

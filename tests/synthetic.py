@@ -115,3 +115,56 @@ def write_gzip_bomb(path: Path, head: bytes, zeros: int, chunk: int = 2**24) -> 
             crc = zlib.crc32(zero, crc)
         out.write(deflate.flush())
         out.write(struct.pack("<II", crc, (len(head) + zeros) & 0xFFFFFFFF))
+
+
+def star_tpf_bytes(n_cadences: int = 400, shape: tuple[int, int] = (11, 11),
+                   mission: str = "K2", star_flux: float = 50_000.0,
+                   star: tuple[float, float] | None = None, psf_sigma: float = 1.0,
+                   sky: float = 100.0, exposure: float = 1800.0, read_noise: float = 10.0,
+                   jitter: float = 0.01, neighbours: tuple = (), seed: int = 0,
+                   aperture_radius: float = 2.2) -> Synthetic:
+    """A TPF of one star (Gaussian PSF, ``star_flux`` e-/s at stamp ``star`` (row, column),
+    default the centre) with photon and read noise, optional (row, column, flux) neighbours,
+    a pointing jitter of ``jitter`` px rms, and a pipeline aperture of the pixels within
+    ``aperture_radius`` of the star. FLUX is background-subtracted, FLUX_BKG holds ``sky``."""
+    rng = np.random.default_rng(seed)
+    rows, cols = shape
+    r0, c0 = star if star is not None else ((rows - 1) / 2, (cols - 1) / 2)
+    dr, dc = rng.normal(0, jitter, (2, n_cadences))
+    r = np.arange(rows)[None, :, None]
+    c = np.arange(cols)[None, None, :]
+    image = np.zeros((n_cadences, rows, cols))
+    for row, col, flux in ((r0, c0, star_flux), *neighbours):
+        distance2 = (r - (row + dr[:, None, None])) ** 2 + (c - (col + dc[:, None, None])) ** 2
+        image += flux * np.exp(-distance2 / (2 * psf_sigma ** 2)) / (2 * np.pi * psf_sigma ** 2)
+    noise = np.sqrt((image + sky) / exposure + (read_noise / exposure) ** 2)
+    flux = (image + noise * rng.standard_normal(image.shape)).astype(np.float32)
+    flux_err = noise.astype(np.float32)
+    flux_bkg = np.full(image.shape, sky, dtype=np.float32)
+    time = 2000.0 + (0.0204 if mission != "TESS" else 2 / 1440) * np.arange(n_cadences)
+    cadenceno = 1000 + np.arange(n_cadences)
+    quality = np.zeros(n_cadences, dtype=np.int32)
+    aperture = np.ones(shape, dtype=np.int32)
+    aperture[((r[0] - r0) ** 2 + (c[0] - c0) ** 2) <= aperture_radius ** 2] |= 2
+    dim, npix = f"({cols},{rows})", rows * cols
+    table = fits.BinTableHDU.from_columns([
+        fits.Column("TIME", "D", array=time),
+        fits.Column("CADENCENO", "J", array=cadenceno),
+        fits.Column("FLUX", f"{npix}E", dim=dim, array=flux),
+        fits.Column("FLUX_ERR", f"{npix}E", dim=dim, array=flux_err),
+        fits.Column("FLUX_BKG", f"{npix}E", dim=dim, array=flux_bkg),
+        fits.Column("QUALITY", "J", array=quality),
+        fits.Column("POS_CORR1", "E", array=dc.astype(np.float32)),
+        fits.Column("POS_CORR2", "E", array=dr.astype(np.float32)),
+    ], name="PIXELS" if mission == "TESS" else "TARGETTABLES")
+    table.header["1CRV3P"], table.header["2CRV3P"] = 300, 400
+    table.header["BJDREFI"], table.header["BJDREFF"] = BJDREF[mission], 0.0
+    table.header["TIMEDEL"] = float(time[1] - time[0])
+    primary = fits.PrimaryHDU()
+    primary.header["TELESCOP"] = "TESS" if mission == "TESS" else "Kepler"
+    primary.header["MISSION"] = mission
+    primary.header["OBJECT"] = "synthetic star"
+    buffer = io.BytesIO()
+    fits.HDUList([primary, table, fits.ImageHDU(aperture, name="APERTURE")]).writeto(buffer)
+    return Synthetic(buffer.getvalue(), flux, time, cadenceno, quality, aperture, flux_bkg,
+                     300, 400)
