@@ -109,14 +109,14 @@
       doc.body.appendChild(link);
       link.click();
       doc.body.removeChild(link);
-      const status = doc.getElementById("export-status");
+      const status = doc.getElementById("png-status");
       if (status) status.textContent = link.download + " saved.";
     }
 
     doc.addEventListener("click", function (event) {
       const target = event.target && event.target.closest && event.target.closest("#export-png");
       if (target) exportPng().catch(function (error) {
-        const status = doc.getElementById("export-status");
+        const status = doc.getElementById("png-status");
         if (status) status.textContent = "The PNG could not be made: " + error.message;
       });
     });

@@ -158,6 +158,8 @@ def run_file(browser, label: str, path: Path | None, args, workdir: Path) -> dic
         keys = key_presses(page, net, info, args.presses, args.spacing)
         play = playback(page, net, info, args.play_seconds, args.fps)
         # Issue 5's budget: the same presses with the difference image on.
+        if page.locator("#tab-image").count():  # the image controls are in a tool tab
+            page.click("#tab-image")
         page.click("#image-mode input[value=difference]")
         page.evaluate("document.activeElement.blur()")  # arrows would move the radio choice
         page.wait_for_function("() => window.tpf.frames.painted() !== null", timeout=10_000)

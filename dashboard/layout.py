@@ -13,6 +13,7 @@ from dash import dcc, html
 
 from .callbacks.parts import header, notes
 from .layout_archive import archive_panel
+from .layout_blips import blips_panel
 from .layout_readout import readout_panel
 from .layout_share import share_panel
 from .layout_tools import (
@@ -48,7 +49,8 @@ BROWSER_CONFIG = {
     "defaultRate": DEFAULT_RATE,
 }
 
-TABS = (("image", "Image"), ("aperture", "Aperture"), ("quality", "Quality mask"),
+TABS = (("blips", "Blip report"), ("image", "Image"), ("aperture", "Aperture"),
+        ("quality", "Quality mask"),
         ("diagnostics", "Diagnostics"), ("custom", "Your light curve"),
         ("share", "Share & export"), ("archive", "Archive"))
 
@@ -144,11 +146,17 @@ def _stores(first: Opening) -> list:
         dcc.Store(id="diagnostics-drawn", data=None),
         # A per-pixel grid click, turned into a frame by the server, for the browser to show.
         dcc.Store(id="grid-jump", data=None),
+        # The blip report's and the centroid test's marks for the image (callbacks/blips.py),
+        # and a frame (and kind of image) a tool's button asks the view's owner for.
+        dcc.Store(id="blip-overlay", data=None),
+        dcc.Store(id="centroid-overlay", data=None),
+        dcc.Store(id="view-request", data=None),
     ]
 
 
 def _panels(settings: Settings, first: Opening) -> list[tuple[str, list]]:
     return [
+        ("blips", [blips_panel()]),
         ("image", [image_tools()]),
         ("aperture", [aperture_tools(first.options["background"])]),
         ("quality", [quality_tools(first.options["quality-bits"])]),

@@ -51,6 +51,8 @@ def share_panel() -> html.Div:
             dcc.Download(id="download-csv"),
             dcc.Download(id="download-fits"),
             html.Div(id="export-status", className="note", role="status"),
+            # The PNG is made in the browser (assets/exports.js), which says so here.
+            html.Div(id="png-status", className="note", role="status"),
             help_text="The curve of the current aperture and background; cadences the quality "
                       "mask hides are left out when 'hide' is chosen, flagged otherwise."),
         _group(

@@ -142,3 +142,20 @@ def test_wheel_ships_the_assets(tmp_path):
     assert "dashboard/assets/view.js" in names and "dashboard/assets/plotly_adapter.js" in names
     assert "dashboard/assets/style.css" in names
     assert "dashboard/app.py" in names
+
+
+def test_ci_runs_the_readmes_two_commands_as_written():
+    """The README gives a newcomer two commands (start the demo; install and run the tests),
+    each making and using its own virtual environment with python3; .ci/run ends by running the
+    second one verbatim."""
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```bash\n(.+?)\n```", quick)
+    assert len(commands) == 2
+    for command in commands:
+        assert command.startswith("python3 -m venv .venv && . .venv/bin/activate && ")
+        assert " python " not in f" {command} " and "pip install" in command
+    assert commands[0].endswith("python3 -m dashboard")
+    assert commands[1].endswith("python3 -m pytest -q")
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    assert ci[-1] == commands[1]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import (
     archive,
+    blips,
     browser,
     curve,
     custom,
@@ -31,4 +32,5 @@ def register(app, store, settings) -> None:
     notes.register(app, store)
     exports.register(app, store, settings)
     archive.register(app, store, settings)
+    blips.register(app, store)
     browser.register(app)

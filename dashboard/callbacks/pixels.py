@@ -14,6 +14,7 @@ from dash.exceptions import PreventUpdate
 
 from ..data import DataError
 from ..figures import pixels
+from ..figures.overlays import SLOTS, overlay_patch, overlay_traces
 from ..view import derive, drawing
 from ..view.owner import ViewRecord
 from .parts import mapping
@@ -25,10 +26,12 @@ def register(app, store) -> None:
         Output("pixels-drawn", "data"),
         Input("view", "data"),
         Input("frame-sync", "data"),
+        Input("blip-overlay", "data"),
+        Input("centroid-overlay", "data"),
         State("pixels-drawn", "data"),
         prevent_initial_call=True,
     )
-    def draw_pixels(view, sync, drawn):
+    def draw_pixels(view, sync, blip, centroid, drawn):
         record = ViewRecord.from_store(view)
         state = record.state
         drawn = mapping(drawn)
@@ -47,11 +50,21 @@ def register(app, store) -> None:
         frame = int(np.clip(frame, 0, tpf.n_cadences - 1))
         look_key = drawing.key(state, drawing.LOOK_FIELDS)
         outline_key = drawing.key(state, drawing.OUTLINE_FIELDS)
-        now = {"file": state.file, "frame": frame, **look_key, **outline_key}
+        # Marks of this file only (a report can arrive for the file just left).
+        blip = mapping(blip) if mapping(blip).get("file") == state.file else {}
+        centroid = mapping(centroid) if mapping(centroid).get("file") == state.file else {}
+        now = {"file": state.file, "frame": frame, **look_key, **outline_key,
+               "marks": [blip, centroid]}
         if now == drawn:
             return no_update, no_update
+        marks = overlay_traces(blip, centroid, column=tpf.column, row=tpf.row)
         if drawn.get("file") != state.file:
-            return drawing.pixels_figure(store, state, frame), now
+            figure = drawing.pixels_figure(store, state, frame)
+            for slot, values in marks.items():
+                trace = figure["data"][SLOTS[slot]]
+                trace.update(x=values["x"], y=values["y"], text=values["text"])
+                trace["marker"] = {**trace["marker"], "symbol": values["symbols"] or "circle"}
+            return figure, now
         patch = Patch()
         changed = {k for k, v in look_key.items() if drawn.get(k) != v}
         # New pixels: another frame, or another image of it (flux or a difference, whose
@@ -69,6 +82,8 @@ def register(app, store) -> None:
         elif changed:  # the difference map's colours: its limits are its pixels'
             shown = drawing.image(store, state, frame)
             pixels.look_patch(drawing.look(tpf, state, shown), patch)
+        if drawn.get("marks") != now["marks"]:
+            overlay_patch(marks, patch)
         if any(drawn.get(k) != v for k, v in outline_key.items()):
             masks = derive.apertures(tpf, state)
             pixels.outline_patch(masks.target, masks.background, tpf.column, tpf.row, patch)

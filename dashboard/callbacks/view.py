@@ -25,6 +25,8 @@ def _cause(triggered: set[str]) -> str:
         return "opened"
     if "aperture-edits" in triggered:
         return "edits"
+    if "view-request" in triggered:
+        return "request"
     return "controls"
 
 
@@ -46,17 +48,18 @@ def register(app, store, settings) -> None:
             "upload": Input("upload-result", "data"),
             "archive": Input("archive-opened", "data"),
             "edits": Input("aperture-edits", "data"),
+            "request": Input("view-request", "data"),
             "previous": State("view", "data"),
         },
     )
-    def own_view(controls, link, upload, archive, edits, previous):
+    def own_view(controls, link, upload, archive, edits, request, previous):
         triggered = {key.split(".")[0] for key in ctx.triggered_prop_ids}
         cause = _cause(triggered)
         opened = mapping(archive if "archive-opened" in triggered else upload)
         outcome = next_view(ViewRecord.from_store(previous), cause, controls=mapping(controls),
                             link=link if isinstance(link, str) else None,
                             opened=opened.get("file"), edits=mapping(edits),
-                            open_file=store.get)
+                            request=mapping(request), open_file=store.get)
         state = outcome.record.state
         out = {"view": outcome.record.to_store() if outcome.changed else no_update,
                "controls": {name: no_update for name in CONTROLS},

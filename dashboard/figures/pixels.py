@@ -15,6 +15,7 @@ import numpy as np
 from dash import Patch
 
 from .encoding import typed_array
+from .overlays import OVERLAY_SLOTS, empty_trace
 
 APERTURE_COLOUR = "#ff4b4b"
 BACKGROUND_COLOUR = "#27d3e6"
@@ -45,9 +46,11 @@ def pixel_figure(image: np.ndarray, look: Look, *, column: int, row: int,
     rows, columns = image.shape
     x_range, y_range = initial_view(target, column, row)
     return {
+        # Slots 2.. hold the blip report's and the centroid test's marks (figures/overlays.py).
         "data": [heatmap(image, look, column=column, row=row, file=file, frame=frame,
                          hover=hover),
-                 selection_markers(rows, columns, column=column, row=row)],
+                 selection_markers(rows, columns, column=column, row=row),
+                 *[empty_trace(slot) for slot in OVERLAY_SLOTS]],
         "layout": {
             "uirevision": file,
             "meta": {"file": file, "ranges": {"x": x_range, "y": y_range}},

@@ -62,7 +62,8 @@ def opening(store, record: ViewRecord, custom: dict | None = None) -> Opening:
         drawn={"lightcurve": {**drawing.key(state, drawing.CURVE_FIELDS),
                               "custom": custom or {}},
                "pixels": {"file": state.file, "frame": 0,
-                          **drawing.key(state, drawing.LOOK_FIELDS + drawing.OUTLINE_FIELDS)}},
+                          **drawing.key(state, drawing.LOOK_FIELDS + drawing.OUTLINE_FIELDS),
+                          "marks": [{}, {}]}},
         custom=custom,
     )
 

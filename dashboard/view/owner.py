@@ -22,7 +22,7 @@ from ..data.masks import decode_mask, encode_mask, mask_from_selection, toggle_p
 from .controls import state_values
 from .state import ViewState, decode_query, encode_query, fit_to_file, parse
 
-CAUSES = ("initial", "link", "opened", "edits", "controls")
+CAUSES = ("initial", "link", "opened", "edits", "request", "controls")
 MISSING_FILE = ("The linked file is no longer in the server's cache (or the link is damaged): "
                 "the current view is shown. Open the file again and share a new link.")
 
@@ -69,9 +69,10 @@ class Outcome:
 
 def next_view(previous: ViewRecord, cause: str, *, controls: dict | None = None,
               link: str | None = None, opened: str | None = None, edits: dict | None = None,
-              open_file=None) -> Outcome:
+              request: dict | None = None, open_file=None) -> Outcome:
     """The view after ``cause``; ``open_file(fid)`` returns a TargetPixelFile or raises
-    DataError (the store's ``get``)."""
+    DataError (the store's ``get``). A ``request`` (a tool's button: the blip report's evidence)
+    asks for a frame and perhaps a kind of image: ``{"frame": N, "image": "difference"}``."""
     if cause in ("initial", "link"):
         if not link or link in ("", "?"):
             return Outcome(previous, changed=False)
@@ -80,6 +81,8 @@ def next_view(previous: ViewRecord, cause: str, *, controls: dict | None = None,
         return _open(previous, opened, open_file)
     if cause == "edits":
         return _edit(previous, edits or {}, open_file)
+    if cause == "request":
+        return _request(previous, request or {}, open_file)
     return _choose(previous, controls or {}, open_file)
 
 
@@ -122,6 +125,21 @@ def _edit(previous: ViewRecord, edits: dict, open_file) -> Outcome:
     state = previous.state.but(aperture=aperture, sky=encode_mask(sky) if sky.any() else None)
     return Outcome(ViewRecord(state, previous.epoch, previous.base, previous.goto,
                               previous.seq), changed=state != previous.state)
+
+
+def _request(previous: ViewRecord, request: dict, open_file) -> Outcome:
+    frame, image = request.get("frame"), request.get("image")
+    try:
+        tpf = open_file(previous.state.file)
+    except DataError:
+        return Outcome(previous, changed=False)
+    if isinstance(frame, bool) or not isinstance(frame, int) or not 0 <= frame < tpf.n_cadences:
+        return Outcome(previous, changed=False)
+    state = previous.state
+    if image in ("flux", "difference"):
+        state = state.but(image=image)
+    record = ViewRecord(state, previous.epoch, previous.base, frame, previous.seq + 1)
+    return Outcome(record, changed=True, set_controls=state != previous.state)
 
 
 def _choose(previous: ViewRecord, controls: dict, open_file) -> Outcome:

@@ -162,7 +162,7 @@ def test_export_png_is_labelled_and_the_movie_shows_the_frames(page, tpf):
     # The cursor line is drawn in red over the light curve.
     red = (image[:, :, 0] > 200) & (image[:, :, 1] < 60) & (image[:, :, 2] < 60)
     assert red.sum(axis=0).max() > 300
-    page.wait_for_function("n => document.getElementById('export-status').textContent"
+    page.wait_for_function("n => document.getElementById('png-status').textContent"
                            ".includes(n)", arg=name)
 
     page.fill("#movie-start", "10")

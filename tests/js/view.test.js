@@ -1,9 +1,11 @@
-// The browser's view module (assets/view.js): its rules, and its owner driven with fake
-// effects, as the page drives it. Run with `node --test tests/js` (tests/test_js.py does).
+// The browser's view: its rules (assets/view_rules.js), and its owner (assets/view_owner.js)
+// driven with fake effects, as the page (assets/view.js) drives it. Run with
+// `node --test tests/js` (tests/test_js.py does).
 "use strict";
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const view = require("../../assets/view.js");
+const view = { ...require("../../assets/view_rules.js"),
+               ...require("../../assets/view_owner.js") };
 
 test("stepping clamps to the file and skips hidden runs only when asked", () => {
   const runs = [[3, 5], [9, 9]];

@@ -154,3 +154,14 @@ def test_the_store_is_not_trusted(start):
     back = ViewRecord.from_store(data)
     assert back.state.scale == DEFAULT.scale and back.base == (None, None)
     assert ViewRecord.from_store(None).state == DEFAULT
+
+
+def test_a_tools_request_shows_its_frame_and_kind_of_image(start, open_file):
+    out = next_view(start, "request", request={"frame": 630, "image": "difference"},
+                    open_file=open_file)
+    assert out.record.goto == 630 and out.record.seq == start.seq + 1
+    assert out.record.state.image == "difference" and out.set_controls
+    same = next_view(start, "request", request={"frame": 7}, open_file=open_file)
+    assert same.record.state == start.state and not same.set_controls and same.record.goto == 7
+    for bad in ({"frame": -1}, {"frame": 10**6}, {"frame": "630"}, {"frame": True}, {}):
+        assert not next_view(start, "request", request=bad, open_file=open_file).changed

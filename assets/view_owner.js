@@ -1,0 +1,181 @@
+/* The view's owner in the browser: the frame on screen and everything that follows it (the
+ * painter, the cursor, the slider, the readout, the address bar, the heatmap's catch-up) and
+ * playback, as logic with its effects passed in, so node's tests can drive it with fakes
+ * (tests/js/view.test.js). The page wires it to the DOM, Dash and Plotly in assets/view.js.
+ */
+(function (root, factory) {
+  if (typeof module === "object" && module.exports) {
+    module.exports = factory(require("./view_rules.js"));
+  } else {
+    // Loaded before view_rules.js (assets load in name order): the rules are looked up when
+    // an owner is made, by which time every asset has loaded.
+    (root.tpf = root.tpf || {}).createOwner = function (effects, config) {
+      return factory(root.tpf.rules).createOwner(effects, config);
+    };
+  }
+})(typeof self !== "undefined" ? self : this, function (rules) {
+  "use strict";
+  const { clamp, stepFrom, linkQuery } = rules;
+
+  /* `effects`: setSlider(value, max), paint(frame), placeCursor(frame), writeFrame(frame, n),
+   * writeReadout(values), writeNotes(source), writePlay(playing), writeAddress(url),
+   * sync(file, frame), plotlyFrame() -> {file, frame}|null, painted() -> frame|null,
+   * later(fn, ms) -> id, cancel(id), now() -> ms, location() -> {origin, pathname}. */
+  function createOwner(effects, config) {
+    config = Object.assign({ syncAfterMs: 250, playbackPatienceMs: 1000, linkEveryMs: 250,
+                             defaultRate: 10 }, config || {});
+    const state = { frame: 0, max: 0, file: null, query: "", runs: [], skip: false,
+                    seq: null, pendingGoto: null, sourceFile: null, playing: false,
+                    rate: config.defaultRate, requestedAt: 0, playTimer: null,
+                    syncTimer: null, linkTimer: null, addressAt: -Infinity };
+
+    function url() {
+      const here = effects.location();
+      return here.pathname + linkQuery(state.query, state.frame);
+    }
+
+    /* The address, at once when it has been quiet for a while (a click, a link, a new file)
+     * and at most every linkEveryMs during a burst of steps (Chromium throttles history
+     * calls): the last write of a burst always holds its last frame. */
+    function writeAddressSoon() {
+      if (state.linkTimer !== null) return;
+      const wait = state.addressAt + config.linkEveryMs - effects.now();
+      if (wait <= 0) {
+        state.addressAt = effects.now();
+        effects.writeAddress(url());
+        return;
+      }
+      state.linkTimer = effects.later(function () {
+        state.linkTimer = null;
+        state.addressAt = effects.now();
+        effects.writeAddress(url());
+      }, wait);
+    }
+
+    function syncSoon() {
+      if (state.syncTimer !== null) effects.cancel(state.syncTimer);
+      state.syncTimer = effects.later(function () {
+        state.syncTimer = null;
+        if (state.playing || state.file === null || state.sourceFile !== state.file) return;
+        const held = effects.plotlyFrame();
+        if (held && held.file === state.file && held.frame === state.frame) return;
+        effects.sync(state.file, state.frame);
+      }, config.syncAfterMs);
+    }
+
+    /* Show `frame`. `fromSlider`: the slider moved it already (a drag), do not write back. */
+    function select(frame, fromSlider) {
+      frame = clamp(frame, state.max);
+      const moved = frame !== state.frame;
+      state.frame = frame;
+      if (!fromSlider) effects.setSlider(frame, state.max);
+      effects.paint(frame);
+      effects.placeCursor(frame);
+      effects.writeFrame(frame, state.max + 1);
+      if (moved) writeAddressSoon();
+      if (!state.playing) syncSoon();
+      return frame;
+    }
+
+    function step(count, direction) {
+      return select(stepFrom(state.frame, count, direction, state.max, state.runs, state.skip));
+    }
+
+    function pause() {
+      if (!state.playing) return;
+      state.playing = false;
+      if (state.playTimer !== null) effects.cancel(state.playTimer);
+      state.playTimer = null;
+      effects.writePlay(false);
+      syncSoon();
+    }
+
+    /* One playback tick: advance once the last frame asked for is on screen, so playback
+     * never outruns the frames arriving and the image always matches the cursor. */
+    function tick() {
+      state.playTimer = null;
+      if (!state.playing) return;
+      const now = effects.now();
+      if (effects.painted() !== state.frame && now - state.requestedAt < config.playbackPatienceMs) {
+        state.playTimer = effects.later(tick, 1000 / state.rate);
+        return;
+      }
+      const next = stepFrom(state.frame, 1, +1, state.max, state.runs, state.skip);
+      if (next === state.frame) { pause(); return; }
+      state.requestedAt = now;
+      select(next);
+      state.playTimer = effects.later(tick, 1000 / state.rate);
+    }
+
+    function play() {
+      if (state.playing) return;
+      state.playing = true;
+      effects.writePlay(true);
+      if (stepFrom(state.frame, 1, +1, state.max, state.runs, state.skip) === state.frame) {
+        select(0);  // at the end: start again
+      }
+      state.requestedAt = -Infinity;  // nothing asked for yet: the first tick advances
+      state.playTimer = effects.later(tick, 1000 / state.rate);
+    }
+
+    function applyGoto() {
+      if (state.pendingGoto === null || state.sourceFile !== state.file) return;
+      const frame = state.pendingGoto;
+      state.pendingGoto = null;
+      select(frame);
+    }
+
+    return {
+      state,
+      select,
+      step,
+      play,
+      pause,
+      toggle: function () { if (state.playing) pause(); else play(); },
+      first: function () { return select(0); },
+      last: function () { return select(state.max); },
+      /* The `view` store changed (callbacks/view.py). */
+      setView: function (view) {
+        if (!view || !view.state) return;
+        state.file = view.state.file;
+        state.query = view.query || "";
+        const goto = view.goto || { frame: 0, seq: 0 };
+        if (goto.seq !== state.seq) {
+          state.seq = goto.seq;
+          state.pendingGoto = goto.frame;
+        }
+        applyGoto();
+        writeAddressSoon();
+      },
+      /* The `frame-source` store changed: where frames come from, how many, which to skip. */
+      setSource: function (source) {
+        if (!source) return;
+        state.sourceFile = source.file;
+        state.max = Math.max(0, source.frames - 1);
+        state.runs = source.hidden || [];
+        state.skip = !!source.skip;
+        effects.writeNotes(source);
+        if (state.frame > state.max) select(state.max);
+        else effects.setSlider(state.frame, state.max);
+        applyGoto();
+      },
+      setRate: function (fps) { state.rate = fps > 0 ? fps : config.defaultRate; },
+      /* The slider was dragged or keyed to `value`. */
+      follow: function (value) {
+        if (value !== state.frame) select(value, true);
+      },
+      /* A frame the server worked out (a per-pixel grid click). */
+      jump: function (target) {
+        if (target && target.file === state.file) select(target.frame);
+      },
+      /* The painter painted `frame`: its readout describes what is on screen. */
+      painted: function (frame, values) {
+        if (frame === state.frame && values) effects.writeReadout(values);
+      },
+      link: function () { return effects.location().origin + url(); },
+      configure: function (options) { Object.assign(config, options || {}); },
+    };
+  }
+
+  return { createOwner };
+});
