@@ -125,6 +125,9 @@
       const link = byId("share-link");
       if (link) link.href = win.location.origin + url;
     },
+    report: function (file, frame) {
+      win.dash_clientside.set_props("report-frame", { data: { file: file, frame: frame } });
+    },
     sync: function (file, frame) {
       win.dash_clientside.set_props("frame-sync", { data: { file: file, frame: frame,
                                                              at: Date.now() } });

@@ -19,15 +19,16 @@
 
   /* `effects`: setSlider(value, max), paint(frame), placeCursor(frame), writeFrame(frame, n),
    * writeReadout(values), writeNotes(source), writePlay(playing), writeAddress(url),
-   * sync(file, frame), plotlyFrame() -> {file, frame}|null, painted() -> frame|null,
+   * sync(file, frame), report(file, frame), plotlyFrame() -> {file, frame}|null, painted() -> frame|null,
    * later(fn, ms) -> id, cancel(id), now() -> ms, location() -> {origin, pathname}. */
   function createOwner(effects, config) {
-    config = Object.assign({ syncAfterMs: 250, playbackPatienceMs: 1000, linkEveryMs: 250,
-                             defaultRate: 10 }, config || {});
+    config = Object.assign({ syncAfterMs: 250, reportAfterMs: 600, playbackPatienceMs: 1000,
+                             linkEveryMs: 250, defaultRate: 10 }, config || {});
     const state = { frame: 0, max: 0, file: null, query: "", runs: [], skip: false,
                     seq: null, pendingGoto: null, sourceFile: null, playing: false,
                     rate: config.defaultRate, requestedAt: 0, playTimer: null,
-                    syncTimer: null, linkTimer: null, addressAt: -Infinity };
+                    syncTimer: null, reportTimer: null, linkTimer: null,
+                    addressAt: -Infinity };
 
     function url() {
       const here = effects.location();
@@ -63,6 +64,18 @@
       }, config.syncAfterMs);
     }
 
+    /* The blip report of the frame on screen, once stepping has paused a while longer than
+     * the heatmap's catch-up: it costs the server tens of milliseconds and the page a redraw,
+     * which must never sit between two steps. */
+    function reportSoon() {
+      if (state.reportTimer !== null) effects.cancel(state.reportTimer);
+      state.reportTimer = effects.later(function () {
+        state.reportTimer = null;
+        if (state.playing || state.file === null || state.sourceFile !== state.file) return;
+        effects.report(state.file, state.frame);
+      }, config.reportAfterMs);
+    }
+
     /* Show `frame`. `fromSlider`: the slider moved it already (a drag), do not write back. */
     function select(frame, fromSlider) {
       frame = clamp(frame, state.max);
@@ -73,7 +86,7 @@
       effects.placeCursor(frame);
       effects.writeFrame(frame, state.max + 1);
       if (moved) writeAddressSoon();
-      if (!state.playing) syncSoon();
+      if (!state.playing) { syncSoon(); reportSoon(); }
       return frame;
     }
 
@@ -88,6 +101,7 @@
       state.playTimer = null;
       effects.writePlay(false);
       syncSoon();
+      reportSoon();
     }
 
     /* One playback tick: advance once the last frame asked for is on screen, so playback

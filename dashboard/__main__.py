@@ -42,6 +42,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     archive.add_argument("--archive-timeout", type=float,
                          help="seconds to wait for MAST at each step (default "
                               "$TPF_DASHBOARD_ARCHIVE_TIMEOUT or 60)")
+    parser.add_argument("--catalog", metavar="FILE.csv",
+                        help="your own catalogue to draw on the image: columns id, ra, dec "
+                             "(degrees), optional pmra, pmdec (mas/yr), ref_epoch, mag")
     parser.add_argument("--debug", action="store_true",
                         help="Dash dev tools and reloading; never for a shared server")
     args = parser.parse_args(argv)
@@ -91,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         # The one place the command line and the environment meet (dashboard/settings.py).
         settings = Settings.from_env(source=args.file, cache_dir=args.cache_dir,
                                      archive_timeout=args.archive_timeout,
-                                     debug=args.debug or None)
+                                     catalog=args.catalog, debug=args.debug or None)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

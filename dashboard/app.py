@@ -70,8 +70,11 @@ def create_app(settings: Settings | Mapping | None = None) -> Dash:
         custom = {"id": store.put_blob(lightcurve_blob(lc), BLOB_KIND, lc.name),
                   "name": lc.name, "columns": None, "time_system": lc.time_system}
 
+    catalogue = _catalogue(store, settings)
+
     def layout():
-        return page(settings, opening(store, ViewRecord(DEFAULT.but(file=default_id)), custom))
+        return page(settings, opening(store, ViewRecord(DEFAULT.but(file=default_id)), custom,
+                                      catalogue))
 
     app.layout = layout
     callbacks.register(app, store, settings)
@@ -96,6 +99,23 @@ def _open_source(store: TPFStore, settings: Settings) -> str:
     except OSError as exc:
         raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
     return store.add(data, settings.filename or path.name)
+
+
+def _catalogue(store: TPFStore, settings: Settings) -> dict | None:
+    """Your own catalogue given on the command line (``--catalog``), checked now: a bad one is
+    refused before the server starts, with its reader's message."""
+    if not settings.catalog:
+        return None
+    from .data.sky import read_catalogue_csv
+    from .view.sky import CATALOGUE_KIND
+
+    path = Path(settings.catalog)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
+    read_catalogue_csv(data, path.name)
+    return {"id": store.put_blob(data, CATALOGUE_KIND, path.name), "name": path.name}
 
 
 def _routes(app: Dash, store: TPFStore, settings: Settings, default_id: str) -> None:

@@ -14,6 +14,7 @@ from dash import dcc, html
 from .callbacks.parts import header, notes
 from .layout_archive import archive_panel
 from .layout_blips import blips_panel
+from .layout_sky import sky_panel
 from .layout_readout import readout_panel
 from .layout_share import share_panel
 from .layout_tools import (
@@ -42,6 +43,7 @@ _PIXELS_CONFIG = {**_NO_CLOUD, "scrollZoom": False,
 # Constants the browser's modules use (assets/view.js, frames.js), in one place.
 BROWSER_CONFIG = {
     "syncAfterMs": 250,  # stepping paused this long: Plotly's heatmap catches up
+    "reportAfterMs": 600,  # ... and this long: the blip report of the frame on screen
     "playbackPatienceMs": 1000,  # a playback tick waits at most this long for its frame
     "keepBytes": 64 * 2**20,  # frames kept in the browser, nearest the cursor first
     "linkEveryMs": 250,  # Chromium throttles more than ~200 history calls in 10 s
@@ -49,7 +51,7 @@ BROWSER_CONFIG = {
     "defaultRate": DEFAULT_RATE,
 }
 
-TABS = (("blips", "Blip report"), ("image", "Image"), ("aperture", "Aperture"),
+TABS = (("blips", "Blip report"), ("sky", "Sky"), ("image", "Image"), ("aperture", "Aperture"),
         ("quality", "Quality mask"),
         ("diagnostics", "Diagnostics"), ("custom", "Your light curve"),
         ("share", "Share & export"), ("archive", "Archive"))
@@ -140,6 +142,7 @@ def _stores(first: Opening) -> list:
         # (view/frame_source.py), and the frame on screen once stepping pauses (view.js).
         dcc.Store(id="frame-source", data=first.frame_source),
         dcc.Store(id="frame-sync", data=None),
+        dcc.Store(id="report-frame", data=None),
         # What each drawing callback last drew: it sends only what changed.
         dcc.Store(id="lightcurve-drawn", data=first.drawn.get("lightcurve")),
         dcc.Store(id="pixels-drawn", data=first.drawn.get("pixels")),
@@ -151,12 +154,19 @@ def _stores(first: Opening) -> list:
         dcc.Store(id="blip-overlay", data=None),
         dcc.Store(id="centroid-overlay", data=None),
         dcc.Store(id="view-request", data=None),
+        # The sky: the file it was looked up for, what the catalogues and SkyBoT gave, and
+        # your own catalogue (callbacks/sky.py).
+        dcc.Store(id="sky-file", data=first.record.state.file),
+        dcc.Store(id="sky-field", data=None),
+        dcc.Store(id="sky-known", data=None),
+        dcc.Store(id="sky-catalog", data=first.catalogue),
     ]
 
 
 def _panels(settings: Settings, first: Opening) -> list[tuple[str, list]]:
     return [
         ("blips", [blips_panel()]),
+        ("sky", [sky_panel(first.options["sky-sources"])]),
         ("image", [image_tools()]),
         ("aperture", [aperture_tools(first.options["background"])]),
         ("quality", [quality_tools(first.options["quality-bits"])]),

@@ -8,6 +8,26 @@ from .data.downloads import DownloadCache
 from .settings import Settings
 
 
+def gaia(settings: Settings, cache=None):
+    """Gaia DR3 through VizieR, where the settings say, with their timeout."""
+    from .data.sky import GaiaDR3
+
+    return GaiaDR3(url=settings.vizier_url, timeout=settings.catalog_timeout, cache=cache)
+
+
+def tic(settings: Settings, cache=None):
+    from .data.sky import TessInputCatalog
+
+    return TessInputCatalog(url=settings.mast_catalogs_url, timeout=settings.catalog_timeout,
+                            cache=cache)
+
+
+def skybot(settings: Settings, cache=None):
+    from .data.sky import SkyBoT
+
+    return SkyBoT(url=settings.skybot_url, timeout=settings.catalog_timeout, cache=cache)
+
+
 def download_cache(settings: Settings) -> DownloadCache:
     return DownloadCache(settings.cache_dir / "downloads",
                          max_bytes=int(settings.download_cache_mb * 2**20),

@@ -19,6 +19,11 @@ mast_url             TPF_DASHBOARD_MAST_URL           MAST's base URL (MAST's ow
 mast_resolver_url    TPF_DASHBOARD_MAST_RESOLVER_URL  the MAST name resolver (MAST's)
 download_cache_mb    TPF_DASHBOARD_DOWNLOAD_CACHE_MB  download cache size limit (2000)
 max_unpacked_mb      TPF_DASHBOARD_MAX_PIXELS_MB      a .fits.gz may unpack to at most this (2000)
+catalog_timeout      TPF_DASHBOARD_CATALOG_TIMEOUT    seconds a catalogue or SkyBoT query may take (30)
+vizier_url           TPF_DASHBOARD_VIZIER_URL         VizieR, for Gaia DR3 (VizieR's own)
+mast_catalogs_url    TPF_DASHBOARD_MAST_CATALOGS_URL  MAST's catalogs, for the TIC (MAST's own)
+skybot_url           TPF_DASHBOARD_SKYBOT_URL         SkyBoT's cone search (IMCCE's own)
+catalog              (the CLI's --catalog)            your own catalogue CSV, shown on the image
 debug                (the CLI's --debug only)         Dash dev tools (off)
 ==================== ================================ =============================================
 """
@@ -48,6 +53,11 @@ class Settings:
     mast_resolver_url: str | None = None  # None: MAST's resolver (data/archive.py)
     download_cache_mb: float = 2000.0
     max_unpacked_mb: float = 2000.0
+    catalog_timeout: float = 30.0
+    vizier_url: str | None = None  # None: each service's own address (data/sky/services.py)
+    mast_catalogs_url: str | None = None
+    skybot_url: str | None = None
+    catalog: str | None = None  # a path: your own catalogue (id, ra, dec[, pmra, pmdec, mag])
     debug: bool = False
     # A light curve given in Python (``show(tpf, lc=...)``): a CustomLightCurve, drawn at once.
     custom_lightcurve: object | None = None
@@ -76,6 +86,10 @@ class Settings:
             "mast_resolver_url": env.get("TPF_DASHBOARD_MAST_RESOLVER_URL") or None,
             "download_cache_mb": _number(env, "TPF_DASHBOARD_DOWNLOAD_CACHE_MB", 2000.0),
             "max_unpacked_mb": _number(env, "TPF_DASHBOARD_MAX_PIXELS_MB", 2000.0),
+            "catalog_timeout": _number(env, "TPF_DASHBOARD_CATALOG_TIMEOUT", 30.0),
+            "vizier_url": env.get("TPF_DASHBOARD_VIZIER_URL") or None,
+            "mast_catalogs_url": env.get("TPF_DASHBOARD_MAST_CATALOGS_URL") or None,
+            "skybot_url": env.get("TPF_DASHBOARD_SKYBOT_URL") or None,
         }
         values.update(given)
         values["cache_dir"] = Path(values["cache_dir"])
@@ -86,7 +100,7 @@ class Settings:
     def check(self) -> None:
         """DataError for values no deployment could mean (a cap or timeout of zero or less)."""
         for name in ("max_upload_mb", "max_lightcurve_mb", "archive_timeout",
-                     "download_cache_mb", "max_unpacked_mb"):
+                     "download_cache_mb", "max_unpacked_mb", "catalog_timeout"):
             if not float(getattr(self, name)) > 0:
                 raise DataError(f"The setting {name} must be more than 0, not "
                                 f"{getattr(self, name)!r}.")

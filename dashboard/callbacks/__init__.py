@@ -17,6 +17,7 @@ from . import (
     frames,
     notes,
     pixels,
+    sky,
     view,
 )
 
@@ -33,4 +34,5 @@ def register(app, store, settings) -> None:
     exports.register(app, store, settings)
     archive.register(app, store, settings)
     blips.register(app, store)
+    sky.register(app, store, settings)
     browser.register(app)

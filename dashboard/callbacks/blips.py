@@ -1,7 +1,7 @@
 """The Blip report tab: the report of the frame on screen, the blips list, the centroid test.
 
-The report follows the selected cadence once stepping pauses (``frame-sync``, written by the
-browser 250 ms after the last step, so stepping never waits for it) or when the view changes;
+The report follows the selected cadence once stepping pauses (``report-frame``, written by the
+browser 600 ms after the last step, so stepping never waits for it) or when the view changes;
 what it found is drawn on the image through ``blip-overlay`` (callbacks/pixels.py draws it).
 An evidence button asks the view's owner for that frame (and image) through ``view-request``.
 """
@@ -30,15 +30,19 @@ def register(app, store) -> None:
     @app.callback(
         Output("blip-report", "children"),
         Output("blip-overlay", "data"),
-        Input("frame-sync", "data"),
+        Input("report-frame", "data"),
         Input("view", "data"),
+        Input("sky-known", "data"),
     )
-    def show_report(sync, view):
+    def show_report(asked, view, known):
         record = ViewRecord.from_store(view)
         try:
-            found = blips.report(store, record.state, _frame(record, sync))
+            found = blips.report(store, record.state, _frame(record, asked))
         except DataError as exc:
             return notes([str(exc)]), None
+        known = mapping(known)
+        if known.get("file") == record.state.file:
+            blips.name_known_object(found, known)
         top = found["hypotheses"][0] if found["hypotheses"] else None
         overlay = None
         if top and top["score"] >= 0.05 and top.get("overlay"):

@@ -13,9 +13,12 @@ MARK_COLOUR = "#ffffff"
 HIT_COLOUR = "#ff4fd8"
 CENTROID_COLOUR = "#00e5ff"
 
-# Trace slots of the pixel figure (figures/pixels.py puts 0 and 1 there).
-SLOTS = {"heatmap": 0, "select": 1, "track": 2, "marks": 3, "hits": 4, "centroid": 5}
+# Trace slots of the pixel figure (figures/pixels.py puts 0 and 1 there): the blip report's
+# and the centroid test's marks, then the sky's (figures/sky.py draws those traces).
+SLOTS = {"heatmap": 0, "select": 1, "track": 2, "marks": 3, "hits": 4, "centroid": 5,
+         "sources": 6, "target": 7, "asteroid-path": 8, "asteroid-heading": 9, "asteroids": 10}
 OVERLAY_SLOTS = ("track", "marks", "hits", "centroid")
+SKY_SLOTS = ("sources", "target", "asteroid-path", "asteroid-heading", "asteroids")
 
 
 def empty_trace(slot: str) -> dict:
@@ -73,3 +76,37 @@ def overlay_patch(contents: dict[str, dict], patch) -> None:
         trace = patch["data"][SLOTS[slot]]
         trace["x"], trace["y"], trace["text"] = values["x"], values["y"], values["text"]
         trace["marker"]["symbol"] = values["symbols"] or "circle"
+
+
+def empty_sky_trace(slot: str) -> dict:
+    return {"type": "scatter", "mode": "markers", "name": slot, "x": [], "y": [],
+            "hoverinfo": "skip", "showlegend": False}
+
+
+def sky_slots(source_traces: list[list[dict]], asteroid_traces: list[dict]) -> dict[str, dict]:
+    """The sky's traces (figures/sky.py) in their fixed slots: every catalogue's sources in one
+    trace (each point keeps its own colour and size), the target's mark, and the known
+    asteroids' paths, headings and positions."""
+    out = {slot: empty_sky_trace(slot) for slot in SKY_SLOTS}
+    points = [t for traces in source_traces for t in traces if t.get("name") != "target"]
+    if points:
+        merged = dict(points[0], name="sources", x=[], y=[], text=[])
+        sizes, colours = [], []
+        for trace in points:
+            merged["x"] += trace["x"]
+            merged["y"] += trace["y"]
+            merged["text"] += trace["text"]
+            size = trace["marker"]["size"]
+            sizes += size if isinstance(size, list) else [size] * len(trace["x"])
+            colours += [trace["marker"]["line"]["color"]] * len(trace["x"])
+        merged["hovertemplate"] = "%{text}<extra></extra>"
+        merged["marker"] = dict(points[0]["marker"], size=sizes,
+                                line={"color": colours, "width": 1.5})
+        out["sources"] = merged
+    targets = [t for traces in source_traces for t in traces if t.get("name") == "target"]
+    if targets:
+        out["target"] = targets[0]
+    for slot, trace in zip(("asteroid-path", "asteroid-heading", "asteroids"),
+                           asteroid_traces, strict=False):
+        out[slot] = trace
+    return out

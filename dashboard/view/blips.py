@@ -55,3 +55,26 @@ def centroid(store, state: ViewState, *, period=None, epoch=None, duration=None,
         result = centroid_test(tpf, float(period), float(epoch), float(duration), aperture,
                                hidden=hidden)
     return result.to_dict()
+
+
+def name_known_object(report: dict, known: dict, max_px: float = 3.0) -> None:
+    """Name the known solar-system object (SkyBoT's answer ``known``, asked for a frame near
+    the report's) that a moving-object hypothesis's fitted track passes within ``max_px`` of:
+    its name and the distance go into the hypothesis's summary and numbers."""
+    from ..data.sky import nearest_known_object, track_separation
+
+    objects = known.get("objects") or []
+    for hypothesis in report["hypotheses"]:
+        track = (hypothesis.get("overlay") or {}).get("track")
+        if hypothesis["kind"] != "moving_object" or not track or not objects:
+            continue
+        frames, rows, columns = zip(*track, strict=True)
+        found = nearest_known_object((frames, rows, columns), objects, max_px)
+        if found is None:
+            continue
+        name = f"({found.number}) {found.name}" if found.number else found.name
+        distance = track_separation((frames, rows, columns), found)
+        hypothesis["summary"] += (f" It is the known {found.kind or 'object'} {name}, "
+                                  f"{distance:.1f} px from the track (SkyBoT).")
+        hypothesis["numbers"]["known_object"] = name
+        hypothesis["numbers"]["known_object_px"] = round(distance, 2)

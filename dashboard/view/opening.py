@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import derive, drawing, files
+from . import derive, drawing, files, sky
 from .controls import control_values
 from .frame_source import frame_source
 from .owner import ViewRecord
@@ -28,9 +28,11 @@ class Opening:
     options: dict  # control id -> options the file allows
     drawn: dict = field(default_factory=dict)  # what each drawing callback drew (its memory)
     custom: dict | None = None
+    catalogue: dict | None = None  # your own catalogue, given on the command line
 
 
-def opening(store, record: ViewRecord, custom: dict | None = None) -> Opening:
+def opening(store, record: ViewRecord, custom: dict | None = None,
+            catalogue: dict | None = None) -> Opening:
     state = record.state
     tpf = store.get(state.file)
     masks = derive.apertures(tpf, state)
@@ -46,7 +48,7 @@ def opening(store, record: ViewRecord, custom: dict | None = None) -> Opening:
     return Opening(
         record=record,
         lightcurve=drawing.curve_figure(store, state, custom),
-        pixels=drawing.pixels_figure(store, state, 0),
+        pixels=drawing.pixels_figure(store, state, 0, hover=sky.hover(store, state.file)),
         frame_source=frame_source(store, state, custom),
         header=files.header_parts(tpf),
         file_notes=files.notices(tpf),
@@ -58,13 +60,14 @@ def opening(store, record: ViewRecord, custom: dict | None = None) -> Opening:
         controls=control_values(state),
         options={"quality-bits": files.quality_bit_options(tpf),
                  "background": files.background_options(tpf),
-                 "diagnostic-panels": files.panel_options(tpf)},
+                 "diagnostic-panels": files.panel_options(tpf),
+                 "sky-sources": sky.options(tpf, catalogue)},
         drawn={"lightcurve": {**drawing.key(state, drawing.CURVE_FIELDS),
                               "custom": custom or {}},
                "pixels": {"file": state.file, "frame": 0,
                           **drawing.key(state, drawing.LOOK_FIELDS + drawing.OUTLINE_FIELDS),
-                          "marks": [{}, {}]}},
-        custom=custom,
+                          "marks": [{}, {}], "context": [{}, {}]}},
+        custom=custom, catalogue=catalogue,
     )
 
 

@@ -14,9 +14,9 @@ from .test_http import call, default_view, find_callback
 
 def report(server, dependencies, layout, frame: int) -> dict:
     view = default_view(layout)
-    callback = find_callback(dependencies, "frame-sync.data", "blip-report.children")
+    callback = find_callback(dependencies, "report-frame.data", "blip-report.children")
     response = call(server, callback, layout,
-                    {"frame-sync.data": {"file": view["state"]["file"], "frame": frame}})
+                    {"report-frame.data": {"file": view["state"]["file"], "frame": frame}})
     assert response.status_code == 200, response.text[:300]
     return response.json()["response"]
 

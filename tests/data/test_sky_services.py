@@ -202,17 +202,21 @@ def test_failures_are_not_cached(sky_server, kepler10):
     assert len(catalogue_field(kepler10, GaiaDR3(url=sky_server.url, timeout=5, cache=cache)))
 
 
-def test_timeout_and_urls_come_from_the_environment(monkeypatch, sky_server):
-    monkeypatch.setenv("TPF_DASHBOARD_CATALOG_TIMEOUT", "7.5")
-    monkeypatch.setenv("TPF_DASHBOARD_VIZIER_URL", sky_server.url + "/")
-    gaia = GaiaDR3()
-    assert (gaia.timeout, gaia.url) == (7.5, sky_server.url)
-    assert len(_cone(gaia).sources) == 6
-    monkeypatch.setenv("TPF_DASHBOARD_CATALOG_TIMEOUT", "soon")
-    with pytest.raises(DataError, match="TPF_DASHBOARD_CATALOG_TIMEOUT='soon' is not a number"):
-        setting_timeout()
-    monkeypatch.delenv("TPF_DASHBOARD_CATALOG_TIMEOUT")
-    assert setting_timeout() == 30.0
+def test_timeout_and_urls_come_from_the_settings(sky_server):
+    """The environment is read once, into Settings; the services take what it says."""
+    from dashboard.services import gaia
+    from dashboard.settings import Settings
+
+    settings = Settings.from_env({"TPF_DASHBOARD_CATALOG_TIMEOUT": "7.5",
+                                  "TPF_DASHBOARD_VIZIER_URL": sky_server.url + "/"})
+    service = gaia(settings)
+    assert (service.timeout, service.url) == (7.5, sky_server.url)
+    assert len(_cone(service).sources) == 6
+    with pytest.raises(DataError, match="TPF_DASHBOARD_CATALOG_TIMEOUT must be a number"):
+        Settings.from_env({"TPF_DASHBOARD_CATALOG_TIMEOUT": "soon"})
+    assert setting_timeout() == 30.0 and GaiaDR3().timeout == 30.0
+    with pytest.raises(DataError, match="more than 0"):
+        setting_timeout(0)
 
 
 @pytest.mark.live

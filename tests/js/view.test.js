@@ -86,6 +86,7 @@ function harness(config) {
     writePlay: (playing) => calls.push(["play", playing]),
     writeAddress: (url) => calls.push(["address", url]),
     sync: (file, frame) => calls.push(["sync", file, frame]),
+    report: (file, frame) => calls.push(["report", file, frame]),
     plotlyFrame: () => plotly,
     painted: () => painted,
     later: (fn, ms) => { const id = next++; timers.set(id, [now + ms, fn]); return id; },
@@ -261,4 +262,25 @@ test("a shorter new file brings the frame back inside it", () => {
   h.owner.select(90);
   h.owner.setSource({ ...SOURCE, frames: 10 });
   assert.equal(h.owner.state.frame, 9);
+});
+
+test("the blip report is asked for only once stepping has paused a while, never while playing", () => {
+  const h = harness({ syncAfterMs: 250, reportAfterMs: 600 });
+  h.owner.setView(VIEW);
+  h.owner.setSource({ ...SOURCE, hidden: [] });
+  h.advance(1000);
+  const before = h.all("report").length;
+  for (let k = 0; k < 5; k++) { h.owner.step(1, +1); h.advance(300); }
+  assert.equal(h.all("report").length, before);   // steps 300 ms apart: the heatmap syncs,
+  assert.ok(h.all("sync").length >= 4);             // the report waits
+  h.advance(400);
+  assert.deepEqual(h.last("report"), ["report", "f1", 5]);
+  h.owner.setRate(10);
+  h.owner.play();
+  h.setPainted(5);
+  for (let k = 0; k < 20; k++) { h.advance(100); h.setPainted(h.owner.state.frame); }
+  assert.deepEqual(h.last("report"), ["report", "f1", 5]);  // nothing while playing
+  h.owner.pause();
+  h.advance(700);
+  assert.deepEqual(h.last("report"), ["report", "f1", h.owner.state.frame]);
 });

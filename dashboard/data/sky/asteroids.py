@@ -100,7 +100,7 @@ class _Skybot(SkybotClass):
 
 
 class SkyBoT(SkyService):
-    """IMCCE's SkyBoT cone search. ``url``: the cone-search URL (``TPF_DASHBOARD_SKYBOT_URL``).
+    """IMCCE's SkyBoT cone search. ``url``: the cone-search URL.
 
     SkyBoT rate-limits (about two queries at once): ask only for the cadence a person asks
     about, and let the cache answer repeats."""
@@ -109,7 +109,7 @@ class SkyBoT(SkyService):
     key = "skybot"
 
     def __init__(self, url: str | None = None, timeout: float | None = None, cache=None):
-        super().__init__(setting_url(url, "TPF_DASHBOARD_SKYBOT_URL", SKYBOT_URL), timeout,
+        super().__init__(setting_url(url, SKYBOT_URL), timeout,
                          cache)
 
     def cone(self, ra: float, dec: float, radius_deg: float, jd_utc: float,

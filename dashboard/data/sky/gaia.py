@@ -33,7 +33,7 @@ class _Vizier(VizierClass):
 
 
 class GaiaDR3(SkyService):
-    """Gaia DR3 through VizieR. ``url``: VizieR's base URL (``TPF_DASHBOARD_VIZIER_URL``)."""
+    """Gaia DR3 through VizieR. ``url``: VizieR's base URL."""
 
     name = "Gaia DR3 (VizieR)"
     key = "gaiadr3"
@@ -43,7 +43,7 @@ class GaiaDR3(SkyService):
 
     def __init__(self, url: str | None = None, timeout: float | None = None, cache=None,
                  row_limit: int = 5000):
-        super().__init__(setting_url(url, "TPF_DASHBOARD_VIZIER_URL", VIZIER_URL), timeout,
+        super().__init__(setting_url(url, VIZIER_URL), timeout,
                          cache)
         self.row_limit = int(row_limit)
 

@@ -1,16 +1,10 @@
 """What every sky service shares: its base URL, one timeout, a result cache, plain errors.
 
-Settings (environment variables, read when a service is created; constructor arguments win):
-
-===============================  ==========================================================
-``TPF_DASHBOARD_CATALOG_TIMEOUT``  seconds one whole query may take, connection and answer
-                                   included (default 30)
-``TPF_DASHBOARD_VIZIER_URL``       VizieR's base URL, for Gaia DR3
-                                   (default https://vizier.cds.unistra.fr)
-``TPF_DASHBOARD_MAST_CATALOGS_URL``  MAST's base URL, for the TIC (default https://mast.stsci.edu)
-``TPF_DASHBOARD_SKYBOT_URL``       SkyBoT's cone-search URL (default
-                                   https://ssp.imcce.fr/webservices/skybot/api/conesearch.php)
-===============================  ==========================================================
+Each service takes its base URL and the one timeout (seconds one whole query may take,
+connection and answer included) as arguments; the defaults are the services' own addresses and
+30 s. The page passes them from its settings (dashboard/settings.py: ``catalog_timeout``,
+``vizier_url``, ``mast_catalogs_url``, ``skybot_url`` from ``TPF_DASHBOARD_CATALOG_TIMEOUT``,
+``TPF_DASHBOARD_VIZIER_URL``, ``TPF_DASHBOARD_MAST_CATALOGS_URL``, ``TPF_DASHBOARD_SKYBOT_URL``).
 
 Every request a service makes gets the time left before its query's deadline as its timeout, so
 a query that needs two or three requests (MAST) still ends within the one timeout. Results are
@@ -25,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -48,21 +41,15 @@ _CACHE_VERSION = 1
 
 
 def setting_timeout(timeout: float | None = None) -> float:
-    if timeout is not None:
-        return float(timeout)
-    text = os.environ.get("TPF_DASHBOARD_CATALOG_TIMEOUT", "").strip()
-    try:
-        value = float(text) if text else DEFAULT_TIMEOUT
-    except ValueError:
-        raise DataError(f"TPF_DASHBOARD_CATALOG_TIMEOUT={text!r} is not a number of "
-                        "seconds.") from None
+    """The timeout given, or the default; DataError for one that is not more than 0."""
+    value = DEFAULT_TIMEOUT if timeout is None else float(timeout)
     if not value > 0:
-        raise DataError(f"TPF_DASHBOARD_CATALOG_TIMEOUT={text!r} must be more than 0 seconds.")
+        raise DataError(f"A catalogue timeout must be more than 0 seconds, not {timeout!r}.")
     return value
 
 
-def setting_url(url: str | None, variable: str, default: str) -> str:
-    return (url or os.environ.get(variable, "").strip() or default).rstrip("/")
+def setting_url(url: str | None, default: str) -> str:
+    return (url or default).rstrip("/")
 
 
 @dataclass

@@ -28,7 +28,7 @@ _DROPPED = {"DUPLICATE", "SPLIT", "ARTIFACT"}
 
 
 class TessInputCatalog(SkyService):
-    """The TIC at MAST. ``url``: MAST's base URL (``TPF_DASHBOARD_MAST_CATALOGS_URL``)."""
+    """The TIC at MAST. ``url``: MAST's base URL."""
 
     name = "TIC (MAST)"
     key = "tic8"
@@ -37,7 +37,7 @@ class TessInputCatalog(SkyService):
     band = "T"
 
     def __init__(self, url: str | None = None, timeout: float | None = None, cache=None):
-        super().__init__(setting_url(url, "TPF_DASHBOARD_MAST_CATALOGS_URL", MAST_CATALOGS_URL),
+        super().__init__(setting_url(url, MAST_CATALOGS_URL),
                          timeout, cache)
 
     def cone(self, ra: float, dec: float, radius_deg: float,
