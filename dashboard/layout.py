@@ -14,9 +14,9 @@ from dash import dcc, html
 from .callbacks.parts import header, notes
 from .layout_archive import archive_panel
 from .layout_blips import blips_panel
-from .layout_sky import sky_panel
 from .layout_readout import readout_panel
 from .layout_share import share_panel
+from .layout_sky import sky_panel
 from .layout_tools import (
     aperture_tools,
     custom_tools,

@@ -19,7 +19,7 @@ mast_url             TPF_DASHBOARD_MAST_URL           MAST's base URL (MAST's ow
 mast_resolver_url    TPF_DASHBOARD_MAST_RESOLVER_URL  the MAST name resolver (MAST's)
 download_cache_mb    TPF_DASHBOARD_DOWNLOAD_CACHE_MB  download cache size limit (2000)
 max_unpacked_mb      TPF_DASHBOARD_MAX_PIXELS_MB      a .fits.gz may unpack to at most this (2000)
-catalog_timeout      TPF_DASHBOARD_CATALOG_TIMEOUT    seconds a catalogue or SkyBoT query may take (30)
+catalog_timeout      TPF_DASHBOARD_CATALOG_TIMEOUT    catalogue and SkyBoT timeout, s (30)
 vizier_url           TPF_DASHBOARD_VIZIER_URL         VizieR, for Gaia DR3 (VizieR's own)
 mast_catalogs_url    TPF_DASHBOARD_MAST_CATALOGS_URL  MAST's catalogs, for the TIC (MAST's own)
 skybot_url           TPF_DASHBOARD_SKYBOT_URL         SkyBoT's cone search (IMCCE's own)
