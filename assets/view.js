@@ -77,9 +77,27 @@
     }
   }
 
+  /* The slider as last written here, so its echo (Dash re-rendering the handle) is not
+   * taken for a drag back to an older frame while steps run ahead of it. */
+  const sliderWrites = { wanted: null, queued: false, written: { value: null, max: null } };
+  function writeSlider() {
+    sliderWrites.queued = false;
+    const wanted = sliderWrites.wanted, props = {};
+    if (wanted.value !== sliderWrites.written.value) props.value = wanted.value;
+    if (wanted.max !== sliderWrites.written.max) props.max = wanted.max;
+    sliderWrites.written = wanted;
+    if (Object.keys(props).length) win.dash_clientside.set_props("cadence", props);
+  }
+
   const effects = {
     setSlider: function (value, max) {
-      win.dash_clientside.set_props("cadence", { value: value, max: max });
+      sliderWrites.wanted = { value: value, max: max };
+      if (sliderWrites.queued) return;
+      // After the frame is on screen: any set_props makes Dash re-render its wrappers across
+      // the whole layout (~6 ms on this page), which must not sit between a key and its
+      // frame. One write per animation frame, of the latest value.
+      sliderWrites.queued = true;
+      win.requestAnimationFrame(function () { win.setTimeout(writeSlider, 0); });
     },
     paint: function (frame) { painter().show(frame); },
     placeCursor: placeCursor,
@@ -209,7 +227,9 @@
       const handle = slider.querySelector("[role=slider]");
       if (!handle) return;
       const value = Number(handle.getAttribute("aria-valuenow"));
-      if (isFinite(value)) current().follow(value);
+      if (!isFinite(value) || value === sliderWrites.written.value) return;
+      sliderWrites.written = { value: value, max: sliderWrites.written.max };  // a drag
+      current().follow(value);
     };
     new win.MutationObserver(read).observe(slider, {
       subtree: true, childList: true, attributes: true, attributeFilter: ["aria-valuenow"] });

@@ -27,7 +27,7 @@
     const state = { frame: 0, max: 0, file: null, query: "", runs: [], skip: false,
                     seq: null, pendingGoto: null, sourceFile: null, playing: false,
                     rate: config.defaultRate, requestedAt: 0, playTimer: null,
-                    syncTimer: null, reportTimer: null, linkTimer: null,
+                    beatAt: 0, syncTimer: null, reportTimer: null, linkTimer: null,
                     addressAt: -Infinity };
 
     function url() {
@@ -111,14 +111,24 @@
       if (!state.playing) return;
       const now = effects.now();
       if (effects.painted() !== state.frame && now - state.requestedAt < config.playbackPatienceMs) {
-        state.playTimer = effects.later(tick, 1000 / state.rate);
+        nextTick();
         return;
       }
       const next = stepFrom(state.frame, 1, +1, state.max, state.runs, state.skip);
       if (next === state.frame) { pause(); return; }
       state.requestedAt = now;
       select(next);
-      state.playTimer = effects.later(tick, 1000 / state.rate);
+      nextTick();
+    }
+
+    /* Ticks on a fixed beat (start + k / rate), not a delay after each tick: a delay would add
+     * each tick's own time and play slower than asked. A tick later than a whole beat resets
+     * the beat instead of bursting to catch up. */
+    function nextTick() {
+      const now = effects.now();
+      state.beatAt += 1000 / state.rate;
+      if (state.beatAt < now) state.beatAt = now;
+      state.playTimer = effects.later(tick, state.beatAt - now);
     }
 
     function play() {
@@ -129,7 +139,8 @@
         select(0);  // at the end: start again
       }
       state.requestedAt = -Infinity;  // nothing asked for yet: the first tick advances
-      state.playTimer = effects.later(tick, 1000 / state.rate);
+      state.beatAt = effects.now();
+      nextTick();
     }
 
     function applyGoto() {

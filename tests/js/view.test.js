@@ -72,13 +72,13 @@ test("the link puts the frame after the file and leaves frame 0 out", () => {
 });
 
 /* The owner with effects that record what they were asked to do, and a clock of our own. */
-function harness(config) {
+function harness(config, paintMs = 0) {
   const calls = [];
   const timers = new Map();
   let now = 0, next = 1, painted = null, plotly = null;
   const effects = {
     setSlider: (value, max) => calls.push(["slider", value, max]),
-    paint: (frame) => { calls.push(["paint", frame]); },
+    paint: (frame) => { calls.push(["paint", frame]); now += paintMs; },  // a paint takes time
     placeCursor: (frame) => calls.push(["cursor", frame]),
     writeFrame: (frame, n) => calls.push(["frame", frame, n]),
     writeReadout: (values) => calls.push(["readout", values]),
@@ -107,7 +107,7 @@ function harness(config) {
         if (!due.length) break;
         const [id, [t, fn]] = due[0];
         timers.delete(id);
-        now = t;
+        now = Math.max(now, t);
         fn();
       }
       now = end;
@@ -215,6 +215,16 @@ test("playback advances only once the last frame is on screen, skips hidden fram
   assert.deepEqual(h.last("play"), ["play", false]);
   h.advance(300);
   assert.deepEqual(h.all("sync"), [["sync", "f1", 24]]);  // paused: the heatmap catches up
+});
+
+test("playback keeps its beat when each step takes time: 30 fps is 30 frames a second", () => {
+  const h = harness({}, 8);  // each paint costs 8 ms of the 33 ms beat
+  h.owner.setView(VIEW);
+  h.owner.setSource({ ...SOURCE, hidden: [], frames: 1000 });
+  h.owner.setRate(30);
+  h.owner.play();
+  for (let t = 0; t < 1000; t += 5) { h.advance(5); h.setPainted(h.owner.state.frame); }
+  assert.ok(Math.abs(h.owner.state.frame - 30) <= 1, `advanced ${h.owner.state.frame} frames`);
 });
 
 test("a frame not painted within the patience is passed anyway, and play at the end restarts", () => {
