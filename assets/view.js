@@ -293,29 +293,10 @@
 
   const edits = function (click, selection, resets, clears, view, which, current) {
     const ctx = win.dash_clientside.callback_context;
-    const trigger = ctx.triggered && ctx.triggered[0] ? ctx.triggered[0].prop_id : "";
-    const epoch = view ? view.epoch : 0;
-    const list = current && current.epoch === epoch ? current.ops.slice() : [];
-    if (trigger === "view.data") {
-      return current && current.epoch === epoch ? win.dash_clientside.no_update
-        : { epoch: epoch, ops: [] };
-    }
-    if (trigger === "aperture-reset.n_clicks") list.push({ op: "reset" });
-    else if (trigger === "aperture-clear.n_clicks") list.push({ op: "clear", which: which });
-    else if (trigger === "pixels.clickData") {
-      const point = click && click.points && click.points[0];
-      if (!point) return win.dash_clientside.no_update;
-      list.push({ op: "toggle", which: which, x: point.x, y: point.y });
-    } else {
-      // The box or lasso itself (compact); the server takes the pixels whose centres are
-      // inside, which are the markers Plotly selected (figures/pixels.py).
-      if (!selection || !(selection.range || selection.lassoPoints)) {
-        return win.dash_clientside.no_update;  // a deselect keeps the aperture
-      }
-      list.push({ op: "select", which: which, selection: {
-        range: selection.range, lassoPoints: selection.lassoPoints } });
-    }
-    return { epoch: epoch, ops: list };
+    const fired = (ctx.triggered || []).map(function (t) { return t.prop_id; });
+    const next = rules().apertureEdits(fired, { click: click, selection: selection, view: view,
+                                                which: which, current: current });
+    return next === null ? win.dash_clientside.no_update : next;
   };
 
   win.dash_clientside = Object.assign({}, win.dash_clientside, {
@@ -336,6 +317,12 @@
       setRate: function (fps) { current().setRate(fps); },
       jump: function (target) { current().jump(target); },
       editAperture: edits,
+      /* The frame on screen when a button asking about it was clicked (callbacks/browser.py). */
+      frameOnScreen: function (clicks) {
+        if (!clicks) return win.dash_clientside.no_update;
+        const state = current().state;
+        return { file: state.file, frame: state.frame, at: Date.now() };
+      },
       /* A blip report button: its frame (and kind of image), for the view's owner, which
        * answers with a goto (a button drawn anew reports no click). */
       requestFrame: function () {

@@ -1,5 +1,6 @@
 /* The view's rules in the browser, as pure functions: stepping (with the quality mask's hidden
- * runs), which frame a click names, which keys belong to the page, and the link's query. Used by
+ * runs), which frame a click names, which keys belong to the page, the link's query and the
+ * aperture's list of edits. Used by
  * assets/view_owner.js and assets/view.js; unit-tested in tests/js/view.test.js.
  */
 (function (root, factory) {
@@ -112,6 +113,38 @@
     return text ? "?" + text : "";
   }
 
+  /* The aperture's edits after what `fired` (the prop ids Dash says changed, together): each
+   * of them counts, because Dash batches a click with the deselect Plotly fires as the figure
+   * redraws its outline, and taking only the first would drop the click. The list belongs to
+   * the view's aperture epoch: a new epoch starts it afresh. Returns null for "no change".
+   * `given`: {click, selection, view, which, current} (Dash's clickData, selectedData, the
+   * view store, select-mode's value and the list so far). */
+  function apertureEdits(fired, given) {
+    const epoch = given.view ? given.view.epoch : 0;
+    const current = given.current;
+    const same = !!current && current.epoch === epoch && Array.isArray(current.ops);
+    const ops = same ? current.ops.slice() : [];
+    const before = ops.length;
+    if (fired.indexOf("aperture-reset.n_clicks") >= 0) ops.push({ op: "reset" });
+    if (fired.indexOf("aperture-clear.n_clicks") >= 0) {
+      ops.push({ op: "clear", which: given.which });
+    }
+    const point = given.click && given.click.points && given.click.points[0];
+    if (fired.indexOf("pixels.clickData") >= 0 && point) {
+      ops.push({ op: "toggle", which: given.which, x: point.x, y: point.y });
+    }
+    const selection = given.selection;
+    // The box or lasso itself (compact); the server takes the pixels whose centres are in it.
+    // A deselect (no box, no lasso) keeps the aperture.
+    if (fired.indexOf("pixels.selectedData") >= 0 && selection &&
+        (selection.range || selection.lassoPoints)) {
+      ops.push({ op: "select", which: given.which,
+                 selection: { range: selection.range, lassoPoints: selection.lassoPoints } });
+    }
+    if (ops.length === before) return same ? null : { epoch: epoch, ops: [] };
+    return { epoch: epoch, ops: ops };
+  }
+
   return { clamp, hiddenRun, stepFrom, nearestFrame, frameFromClick, keepsKeys, keyAction,
-           linkQuery };
+           linkQuery, apertureEdits };
 });

@@ -127,6 +127,8 @@ def page(settings: Settings, first: Opening) -> html.Div:
 
 
 def _stores(first: Opening) -> list:
+    # No store starts as None: dcc.Store sets a None `data` to undefined when it mounts, which
+    # Dash takes for a change and fires every callback it feeds at load.
     return [
         # The view: one validated state, one writer (callbacks/view.py). See view/owner.py.
         dcc.Store(id="view", data=first.record.to_store()),
@@ -136,30 +138,31 @@ def _stores(first: Opening) -> list:
         # The user's own light curve: {"id", "name", "columns", "time_system"}; {} = none.
         dcc.Store(id="custom", data=first.custom or {}),
         # A file received (upload) or fetched (archive), for the owner to open.
-        dcc.Store(id="upload-result", data=None),
-        dcc.Store(id="archive-opened", data=None),
+        dcc.Store(id="upload-result", data={}),
+        dcc.Store(id="archive-opened", data={}),
         # Where the browser fetches frame batches and how it colours and steps them
         # (view/frame_source.py), and the frame on screen once stepping pauses (view.js).
         dcc.Store(id="frame-source", data=first.frame_source),
-        dcc.Store(id="frame-sync", data=None),
-        dcc.Store(id="report-frame", data=None),
+        dcc.Store(id="frame-sync", data={}),
+        dcc.Store(id="report-frame", data={}),
         # What each drawing callback last drew: it sends only what changed.
         dcc.Store(id="lightcurve-drawn", data=first.drawn.get("lightcurve")),
         dcc.Store(id="pixels-drawn", data=first.drawn.get("pixels")),
-        dcc.Store(id="diagnostics-drawn", data=None),
+        dcc.Store(id="diagnostics-drawn", data={}),
         # A per-pixel grid click, turned into a frame by the server, for the browser to show.
-        dcc.Store(id="grid-jump", data=None),
+        dcc.Store(id="grid-jump", data={}),
         # The blip report's and the centroid test's marks for the image (callbacks/blips.py),
         # and a frame (and kind of image) a tool's button asks the view's owner for.
-        dcc.Store(id="blip-overlay", data=None),
-        dcc.Store(id="centroid-overlay", data=None),
-        dcc.Store(id="view-request", data=None),
+        dcc.Store(id="blip-overlay", data={}),
+        dcc.Store(id="centroid-overlay", data={}),
+        dcc.Store(id="view-request", data={}),
         # The sky: the file it was looked up for, what the catalogues and SkyBoT gave, and
         # your own catalogue (callbacks/sky.py).
         dcc.Store(id="sky-file", data=first.record.state.file),
-        dcc.Store(id="sky-field", data=None),
-        dcc.Store(id="sky-known", data=None),
-        dcc.Store(id="sky-catalog", data=first.catalogue),
+        dcc.Store(id="sky-field", data={}),
+        dcc.Store(id="sky-known", data={}),
+        dcc.Store(id="sky-ask", data={}),
+        dcc.Store(id="sky-catalog", data=first.catalogue or {}),
     ]
 
 

@@ -63,10 +63,11 @@ def free_port() -> int:
 class Server:
     """A ``python -m dashboard`` process on a free loopback port."""
 
-    def __init__(self, tmp: Path, *args: str):
+    def __init__(self, tmp: Path, *args: str, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, TPF_DASHBOARD_CACHE=str(tmp / "cache"), PYTHONUNBUFFERED="1")
+        env = dict(os.environ, TPF_DASHBOARD_CACHE=str(tmp / "cache"), PYTHONUNBUFFERED="1",
+                   **(env or {}))
         self.log = open(tmp / "server.log", "w+")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dashboard", *args, "--port", str(self.port)],
@@ -109,8 +110,8 @@ def fresh_server(tmp_path):
     """A dashboard of the test's own (for tests that change what it has open)."""
     servers = []
 
-    def start(*args: str) -> Server:
-        server = Server(tmp_path, *args)
+    def start(*args: str, env: dict | None = None) -> Server:
+        server = Server(tmp_path, *args, env=env)
         servers.append(server)
         return server
     yield start

@@ -2,6 +2,8 @@
 
 The report follows the selected cadence once stepping pauses (``report-frame``, written by the
 browser 600 ms after the last step, so stepping never waits for it) or when the view changes;
+the events list is made with the first report (not at load: it takes the server 100-250 ms)
+and again only when the view's aperture or quality mask changes;
 what it found is drawn on the image through ``blip-overlay`` (callbacks/pixels.py draws it).
 An evidence button asks the view's owner for that frame (and image) through ``view-request``.
 """
@@ -33,6 +35,9 @@ def register(app, store) -> None:
         Input("report-frame", "data"),
         Input("view", "data"),
         Input("sky-known", "data"),
+        # Not at load: the browser asks for the first frame's report once it is on screen, so
+        # the report (and its marks on the image) never delays the first view.
+        prevent_initial_call=True,
     )
     def show_report(asked, view, known):
         record = ViewRecord.from_store(view)
@@ -53,14 +58,21 @@ def register(app, store) -> None:
 
     @app.callback(
         Output("blip-list", "children"),
+        Output("blip-list-drawn", "data"),
         Input("view", "data"),
+        Input("report-frame", "data"),
+        State("blip-list-drawn", "data"),
+        prevent_initial_call=True,  # with the first report, after the first view
     )
-    def show_events(view):
+    def show_events(view, _asked, drawn):
         state = ViewRecord.from_store(view).state
+        key = [state.file, state.aperture, state.sky, state.quality, list(state.bits)]
+        if key == drawn:
+            return no_update, no_update  # the same events: only the frame moved
         try:
-            return events_view(blips.events(store, state))
+            return events_view(blips.events(store, state)), key
         except DataError as exc:
-            return notes([str(exc)])
+            return notes([str(exc)]), key
 
     @app.callback(
         Output("centroid-result", "children"),

@@ -2,7 +2,9 @@
 that runs in the browser and writes a Dash property (the aperture edits).
 
 The browser module assets/view.js owns the frame on screen, the cursor, the readout, the
-address bar and playback; these callbacks have no outputs: they only tell it what changed.
+address bar and playback; these callbacks have no outputs: they only tell it what changed. The
+one that asks it (``sky-ask``) takes the frame on screen at the moment of a click, which the
+server cannot know: the page tells it only once stepping pauses.
 """
 
 from __future__ import annotations
@@ -32,5 +34,11 @@ def register(app) -> None:
         Input("view", "data"),
         State("select-mode", "value"),
         State("aperture-edits", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("tpf", "frameOnScreen"),
+        Output("sky-ask", "data"),
+        Input("sky-asteroids", "n_clicks"),
         prevent_initial_call=True,
     )

@@ -33,7 +33,9 @@ def register(app, store, settings) -> None:
     manager = background_manager(
         settings, diskcache.Cache(str(Path(settings.cache_dir) / "sky-jobs")))
 
-    @app.callback(Output("sky-file", "data"), Input("view", "data"), State("sky-file", "data"))
+    # None of these at load: the layout holds their first values (view/opening.py).
+    @app.callback(Output("sky-file", "data"), Input("view", "data"), State("sky-file", "data"),
+                  prevent_initial_call=True)
     def follow_file(view, current):
         fid = ViewRecord.from_store(view).state.file
         if fid == current:
@@ -41,7 +43,7 @@ def register(app, store, settings) -> None:
         return fid
 
     @app.callback(Output("sky-sources", "options"), Input("sky-file", "data"),
-                  Input("sky-catalog", "data"))
+                  Input("sky-catalog", "data"), prevent_initial_call=True)
     def choices(fid, catalogue):
         try:
             return sky.options(store.get(fid), mapping(catalogue))
@@ -52,20 +54,20 @@ def register(app, store, settings) -> None:
         output={"field": Output("sky-field", "data"), "known": Output("sky-known", "data"),
                 "status": Output("sky-status", "children")},
         inputs={"chosen": Input("sky-sources", "value"), "file": Input("sky-file", "data"),
-                "ask": Input("sky-asteroids", "n_clicks"), "sync": State("frame-sync", "data"),
-                "view": State("view", "data"), "catalogue": State("sky-catalog", "data")},
+                "ask": Input("sky-ask", "data"), "view": State("view", "data"),
+                "catalogue": State("sky-catalog", "data")},
         background=True, manager=manager, interval=300,
         running=[(Output("sky-asteroids", "disabled"), True, False),
                  (Output("sky-busy", "hidden"), False, True)],
         prevent_initial_call=True,
     )
-    def sky_job(chosen, file, ask, sync, view, catalogue):
+    def sky_job(chosen, file, ask, view, catalogue):
         record = ViewRecord.from_store(view)
         fid = record.state.file
-        if ctx.triggered_id == "sky-asteroids":
-            sync = mapping(sync)
-            frame = sync["frame"] if sync.get("file") == fid and \
-                isinstance(sync.get("frame"), int) else record.goto
+        if ctx.triggered_id == "sky-ask":
+            ask = mapping(ask)  # the frame on screen at the click (the browser's)
+            frame = ask["frame"] if ask.get("file") == fid and \
+                isinstance(ask.get("frame"), int) else record.goto
             try:
                 known = dict(sky.asteroids(store, settings, fid, frame), file=fid)
             except DataError as exc:
@@ -83,7 +85,7 @@ def register(app, store, settings) -> None:
                 "status": notes(status, kind)}
 
     @app.callback(Output("sky-contamination", "children"), Input("view", "data"),
-                  Input("sky-field", "data"))
+                  Input("sky-field", "data"), prevent_initial_call=True)
     def contamination(view, field):
         state = ViewRecord.from_store(view).state
         field = mapping(field)

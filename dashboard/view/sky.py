@@ -88,4 +88,5 @@ def summary(store, state, fields: dict) -> list[str]:
 def asteroids(store, settings, fid: str, frame: int) -> dict:
     """The known solar-system objects on the stamp at ``frame`` (SkyBoT)."""
     tpf = store.get(fid)
+    frame = min(max(int(frame), 0), tpf.n_cadences - 1)  # the browser's word for it
     return skybot_objects(tpf, frame, skybot(settings, store.shared)).to_dict()

@@ -294,3 +294,26 @@ test("the blip report is asked for only once stepping has paused a while, never 
   h.advance(700);
   assert.deepEqual(h.last("report"), ["report", "f1", h.owner.state.frame]);
 });
+
+test("aperture edits: a click batched with a deselect still counts; a new epoch starts afresh", () => {
+  const view0 = { epoch: 3 };
+  const click = { points: [{ x: 626, y: 408 }] };
+  const current = { epoch: 3, ops: [{ op: "toggle", which: "background", x: 612, y: 408 }] };
+  // Plotly's deselect (the outline redrawn) and the click, in one batch: the click is kept.
+  const both = view.apertureEdits(["pixels.selectedData", "pixels.clickData"],
+                                  { click, selection: null, view: view0, which: "background", current });
+  assert.deepEqual(both.ops.map((o) => [o.op, o.x]), [["toggle", 612], ["toggle", 626]]);
+  // A deselect alone keeps the aperture; the view changing in the same epoch changes nothing.
+  assert.equal(view.apertureEdits(["pixels.selectedData"], { selection: null, view: view0, current }), null);
+  assert.equal(view.apertureEdits(["view.data"], { view: view0, current }), null);
+  // A new epoch (a new file or a link): the list starts again, with a click of the same batch.
+  assert.deepEqual(view.apertureEdits(["view.data"], { view: { epoch: 4 }, current }), { epoch: 4, ops: [] });
+  const fresh = view.apertureEdits(["view.data", "pixels.clickData"],
+                                   { click, view: { epoch: 4 }, which: "target", current });
+  assert.deepEqual(fresh, { epoch: 4, ops: [{ op: "toggle", which: "target", x: 626, y: 408 }] });
+  // A box: its range, compact; reset and clear in order.
+  const box = view.apertureEdits(["pixels.selectedData"], {
+    selection: { range: { x: [1, 2], y: [3, 4] }, points: [1, 2, 3] }, view: view0, which: "target", current: null });
+  assert.deepEqual(box.ops, [{ op: "select", which: "target", selection: { range: { x: [1, 2], y: [3, 4] }, lassoPoints: undefined } }]);
+  assert.deepEqual(view.apertureEdits(["aperture-reset.n_clicks"], { view: view0, current: null }).ops, [{ op: "reset" }]);
+});

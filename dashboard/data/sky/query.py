@@ -79,12 +79,12 @@ def field_summary(sky: SkyField, contamination: Contamination | None = None) -> 
         if contamination.ratio is None:
             text += f" Contamination unknown: {contamination.reason}."
         else:
-            text += (f" Aperture contamination {100 * contamination.ratio:.1f} % of the "
-                     f"target's light in it ({100 * contamination.target_fraction:.0f} % of the "
-                     "target's light falls inside)")
+            text += (f" In the aperture, other stars add {100 * contamination.ratio:.1f} % to "
+                     f"the target's light (the aperture holds "
+                     f"{100 * contamination.target_fraction:.0f} % of the target's light)")
             if contamination.contributors:
                 name, share = contamination.contributors[0]
-                text += f"; {100 * share:.0f} % of it from {name}"
+                text += f"; {100 * share:.0f} % of that from {name}"
             text += "."
             if contamination.without_mag:
                 text += (f" {contamination.without_mag} neighbour(s) without a magnitude are "
