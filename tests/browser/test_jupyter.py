@@ -64,7 +64,9 @@ def _watch(page) -> tuple[list, list]:
 
 
 def _dashboard_in(page, cell: int, old_src: str | None = None) -> InFrame:
-    """The dashboard frame in cell ``cell``'s output (a new one, if ``old_src`` was there)."""
+    """The dashboard frame in cell ``cell``'s output (a new one, if ``old_src`` was there),
+    once the page in it has drawn (a frame still loading when its server stops would log
+    errors)."""
     output = page.locator(CELL).nth(cell).locator("iframe.tpf-dashboard")
     wait_until(lambda: output.count() == 1 and output.get_attribute("src") != old_src,
                timeout=60, message=lambda: f"a dashboard in cell {cell}'s output")
@@ -133,13 +135,13 @@ def test_jupyterlab_shows_it_through_the_proxy(jupyter, context, demo):
     assert not any(f"127.0.0.1:{port}" in url for url in urls)  # nothing went around Jupyter
 
     run_cell(page, 1)
-    second = _dashboard_in(page, 1)
-    busy_port = _port(second)
-    assert busy_port != port
+    second_port = _port(_dashboard_in(page, 1))
+    assert second_port != port
     assert f"Port {port} was busy" in page.locator(CELL).nth(1).inner_text()
+    assert requests.get(jupyter.url + f"proxy/{second_port}/health", timeout=5).ok
     run_cell(page, 1)  # again: the view it showed is replaced, its server stopped
-    third = _dashboard_in(page, 1, old_src=f"/proxy/{busy_port}/")
-    assert wait_until(lambda: _refuses(busy_port), timeout=10)
+    third = _dashboard_in(page, 1, old_src=f"/proxy/{second_port}/")
+    assert wait_until(lambda: _refuses(second_port), timeout=10)
     for shown in (port, _port(third)):
         assert requests.get(jupyter.url + f"proxy/{shown}/health", timeout=5).ok
 
