@@ -9,11 +9,12 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 
 def __getattr__(name: str):
-    """``from dashboard import show`` without importing Dash for ``dashboard.data`` users."""
-    if name == "show":
-        from .notebook import show
+    """``from dashboard import show, interact`` without importing Dash for ``dashboard.data``
+    users. ``interact(tpf)`` is the drop-in for lightkurve's ``tpf.interact()``."""
+    if name in ("show", "interact"):
+        from . import notebook
 
-        return show
+        return getattr(notebook, name)
     if name in ("explain", "find_blips"):  # take a path, bytes or a lightkurve TPF too
         from .data import blips
 
