@@ -84,7 +84,6 @@ class TPFStore:
         # Threads opening the same id wait for each other instead of decoding it twice.
         self._busy: dict[str, list] = {}
         self._pinned: set[str] = set()
-        self._published: set[tuple[str, str]] = set()  # (kind, id) known to be in `objects`
         self._touched: dict[str, float] = {}
 
     def add(self, data: bytes, filename: str, *, local: bool = False) -> str:
@@ -277,9 +276,10 @@ class TPFStore:
     # -- the object store ---------------------------------------------------------------------
 
     def _publish(self, kind: str, fid: str, data: bytes, filename: str) -> None:
-        """Put the file in the object store unless it is known to be there; DataError (the
-        upload is refused: another server could not open it) if the store does not answer."""
-        if self.objects is None or (kind, fid) in self._published:
+        """Put the file in the object store unless it is there (asked each time: a bucket's
+        lifecycle rule may have expired it since); DataError (the upload is refused: another
+        server could not open it) if the store does not answer."""
+        if self.objects is None:
             return
         try:
             if not self.objects.exists(kind, fid):
@@ -289,8 +289,6 @@ class TPFStore:
                 f"{filename} was read but could not be stored: the dashboard's file store does "
                 "not answer just now, and the other servers could not open it. Try again in a "
                 "minute.") from None
-        with self._lock:
-            self._published.add((kind, fid))
 
     def _fetch(self, kind: str, fid: str, path: Path, gone: str) -> None:
         """Bring the file from the object store to ``path`` (whole and checked, or not at
@@ -302,8 +300,6 @@ class TPFStore:
         if filename is None:
             raise DataError(gone)
         _write_name(path, filename)
-        with self._lock:
-            self._published.add((kind, fid))
 
     def _lock_wait(self) -> float:
         """How long a process waits for another's fetch: longer than any one fetch should take
