@@ -113,10 +113,6 @@ class TPFStore:
             self._publish(TPF_KIND, fid, data, filename)
         return fid
 
-    def pin(self, fid: str) -> None:
-        """Never evict ``fid`` from this server's folder (a file every page opens)."""
-        self._pinned.add(fid)
-
     def get(self, fid: str) -> TargetPixelFile:
         """The opened file for an id: from this process's memory, this server's folder, or
         fetched from the object store (once, whoever else asks meanwhile)."""
@@ -169,7 +165,8 @@ class TPFStore:
         tpf = arrays.load(self.directory, fid, self.namespace, filename)
         if tpf is not None:
             local_cache.touch(self.directory, fid)
-            self._touched[fid] = time.monotonic()
+            with self._lock:
+                self._touched[fid] = time.monotonic()
         return tpf
 
     def _convert(self, fid: str, decoded: TargetPixelFile) -> TargetPixelFile:
@@ -318,11 +315,14 @@ class TPFStore:
         with self._lock:
             keep = {just_used, *self._open, *self._pinned}
         for fid in local_cache.evict(self.directory, self.max_local_bytes, keep):
-            self._touched.pop(fid, None)
+            with self._lock:
+                self._touched.pop(fid, None)
             self._lock_path(self.directory, fid).unlink(missing_ok=True)
 
     def _remember(self, fid: str, tpf: TargetPixelFile) -> None:
         with self._lock:
+            # Its entry was just written or touched: the first steps from memory need not.
+            self._touched[fid] = time.monotonic()
             self._open[fid] = tpf
             self._open.move_to_end(fid)
             while len(self._open) > self.max_open:
