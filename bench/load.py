@@ -35,12 +35,18 @@ measured first with the archive idle, then while it is slow or failing, and both
     python bench/load.py --users 8 --rate 0 --duration 30          # ceiling
     python bench/load.py --users 50 --rate 5 --soak                # 10 minutes
     python bench/load.py --users 10 --archive slow --duration 60   # 2 x 60 s
+    python bench/load.py --users 20 --dynos 2 --workers 1 --file tess  # two instances
+
+``--dynos N`` starts N instances that share no disk, only a Redis and an S3-compatible object
+store (``load_dynos.py``: ``redis-server`` and ``moto_server`` on 127.0.0.1): the file is
+uploaded on the first and stepped through on all of them, user i on instance i % N (as a load
+balancer with sticky sessions spreads them); each instance's share is reported too.
 
 The last line of the output is ``SUMMARY {json}`` (also written to ``--json FILE``).
 
 This file runs the phases and the command line; the users are in ``load_users.py``, their HTTP
-client in ``load_http.py``, gunicorn and worker memory in ``load_server.py``, the figures and
-the printed report in ``load_report.py``.
+client in ``load_http.py``, gunicorn and worker memory in ``load_server.py``, the dynos in
+``load_dynos.py``, the figures and the printed report in ``load_report.py``.
 """
 
 from __future__ import annotations
@@ -67,13 +73,14 @@ from dash_client import (  # noqa: E402  (bench/dash_client.py)
     find_callback,
     layout_props,
 )
+from load_dynos import Dynos, upload_and_spread  # noqa: E402
 from load_http import Connection  # noqa: E402
 from load_report import drift, phase_summary, print_report, stats  # noqa: E402
 from load_server import (  # noqa: E402
     Gunicorn,
     check_loopback,
     master_for_port,
-    memory,
+    memory_of,
     resolve_file,
 )
 from load_users import Load, Phase  # noqa: E402
@@ -82,10 +89,10 @@ DEFAULT_DATA = Path(tempfile.gettempdir()) / "tpf-dashboard-bench"
 
 
 # -- running ---------------------------------------------------------------------------------
-async def drive(load: Load, args, master: int | None) -> dict:
+async def drive(load: Load, args, masters: list[int | None]) -> dict:
     t_begin = time.perf_counter()
-    memory_idle = memory(master)
-    conns = [Connection(load.host, load.port, args.timeout) for _ in range(args.users)]
+    memory_idle = memory_of(masters)
+    conns = [Connection(*load.target(i), args.timeout) for i in range(args.users)]
     # 1. every user loads the page (a few at a time, as people arrive)
     gate = asyncio.Semaphore(8)
 
@@ -96,7 +103,7 @@ async def drive(load: Load, args, master: int | None) -> dict:
     await asyncio.gather(*(arrive(c) for c in conns))
     page_seconds = time.perf_counter() - t_begin
 
-    memory_before = memory(master)
+    memory_before = memory_of(masters)
     cpu_before = {m["pid"]: m["cpu_s"] for m in memory_before}
     client_before = resource.getrusage(resource.RUSAGE_SELF)
     load.archive_active = False
@@ -123,7 +130,8 @@ async def drive(load: Load, args, master: int | None) -> dict:
         while True:
             now = time.perf_counter()
             if now >= next_sample:  # read in a thread: /proc/<pid>/smaps takes a while
-                workers = await asyncio.get_running_loop().run_in_executor(None, memory, master)
+                workers = await asyncio.get_running_loop().run_in_executor(None, memory_of,
+                                                                                   masters)
                 samples.append({"t": round(now - phase.start, 1), "phase": name,
                                 "workers": workers})
                 next_sample += args.rss_every
@@ -143,7 +151,7 @@ async def drive(load: Load, args, master: int | None) -> dict:
     await asyncio.gather(*list(load.tasks), return_exceptions=True)
     monitor.cancel()
     client_after = resource.getrusage(resource.RUSAGE_SELF)
-    memory_after = memory(master)
+    memory_after = memory_of(masters)
     samples.append({"t": round(time.perf_counter() - phases[-1].start, 1), "phase": "end",
                     "workers": memory_after})
     measured = sum(p.end - p.start for p in phases)
@@ -215,7 +223,11 @@ def main(argv: list[str] | None = None) -> int:
                                                         "(default 60; 600 with --soak)")
     parser.add_argument("--warmup", type=float, default=2.0,
                         help="seconds of unrecorded stepping first (default 2)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2; "
+                                                               "per instance with --dynos)")
+    parser.add_argument("--dynos", type=int, default=1,
+                        help="instances sharing no disk, only Redis and an object store "
+                             "(load_dynos.py); default 1: one gunicorn, no services")
     parser.add_argument("--model", choices=("auto", "callback", "browser"), default="auto",
                         help="what a step costs: callback = one POST per step; browser = "
                              "batches as assets/frames.js fetches them; auto = browser when "
@@ -250,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("need --users >= 1, --duration > 0 and --rate >= 0")
     if args.url and args.archive != "none":
         parser.error("--archive starts its own server (the archive URL is set at start)")
+    if args.dynos < 1 or (args.dynos > 1 and (args.url or args.archive != "none")):
+        parser.error("--dynos N (N >= 1) starts its own instances: not with --url or --archive")
 
     work = Path(tempfile.mkdtemp(prefix="tpf-load-"))
     server = fake = None
@@ -257,9 +271,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.url:
             check_loopback(args.url)
             url = args.url.rstrip("/")
-            master = args.pid or master_for_port(check_loopback(url)[1])
-            server_line = f"server: {url} (attached; pid {master or 'unknown'})"
+            masters = [args.pid or master_for_port(check_loopback(url)[1])]
+            server_line = f"server: {url} (attached; pid {masters[0] or 'unknown'})"
             file_label = "as served"
+        elif args.dynos > 1:
+            source = resolve_file(args.file, args.data)
+            server = Dynos(args.dynos, args.workers, work)
+            urls, masters = server.urls, server.masters
+            url = urls[0]
+            server_line = (f"servers: {args.dynos} instances of python -m "
+                           f"{' '.join(server.instances[0].command[:2])} ... --workers "
+                           f"{args.workers}, each with its own TPF_DASHBOARD_CACHE, sharing "
+                           f"redis-server and moto_server (masters {masters}, in {work})")
+            file_label = args.file if source is None else str(source)
         else:
             source = resolve_file(args.file, args.data)
             extra = {}
@@ -277,11 +301,20 @@ def main(argv: list[str] | None = None) -> int:
                                                                   4 * args.archive_delay))}
             server = Gunicorn(args.workers, source, work / "cache", work / "gunicorn.log", extra)
             server.wait_ready()
-            url, master = server.url, server.pid
+            url, masters = server.url, [server.pid]
             server_line = (f"server: python -m {' '.join(server.command)}  "
-                           f"(master pid {master}, TPF_DASHBOARD_CACHE in {work})")
+                           f"(master pid {masters[0]}, TPF_DASHBOARD_CACHE in {work})")
             file_label = args.file if source is None else str(source)
         templates = templates_from(url)
+        spread = [url]
+        if args.dynos > 1:
+            spread = urls
+            if source is None:
+                print("# the demo: every instance opens it itself, so the object store is not "
+                      "used; --file tess or k2 uploads a file on instance 0", file=sys.stderr)
+            else:
+                templates, lines = upload_and_spread(urls, source, templates)
+                server_line += "\n" + "\n".join(lines)
         if args.archive != "none" and templates.get("search") is None:
             raise SystemExit("no archive search callback (search.n_clicks) on this page")
         model = args.model
@@ -298,8 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         setup = {"server": server_line, "file": file_label, "n_frames": templates["n_frames"],
                  "model": described}
         print(f"# {server_line}", file=sys.stderr, flush=True)
-        load = Load(url, args, templates, model)
-        result = asyncio.run(drive(load, args, master))
+        load = Load(spread, args, templates, model)
+        result = asyncio.run(drive(load, args, masters))
         log_errors = None
         if server is not None:
             log = server.log_text()
@@ -312,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = {
             "users": args.users, "rate": args.rate, "duration": args.duration, "model": model,
             "workers": args.workers if not args.url else None, "file": file_label,
+            "dynos": args.dynos,
             "steps": sum(p["steps"] for p in result["phases"]),
             "steps_per_s": first["steps_per_s"], "p50_ms": first["step_ms"]["p50"],
             "p99_ms": first["step_ms"]["p99"], "requests_per_s": first["requests_per_s"],

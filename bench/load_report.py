@@ -36,6 +36,11 @@ def phase_summary(phase: Phase, lag: list[float]) -> dict:
                        for kind in kinds},
         "late_ticks": phase.late, "ticks": phase.ticks,
         "loop_lag_ms": stats(lag),
+        # --dynos: each instance's share (its users' steps), when there are several.
+        "dynos": {str(i): {"steps": len(ms), "steps_per_s": len(ms) / seconds if seconds
+                           else 0.0, "step_ms": stats(ms)}
+                  for i, ms in sorted(phase.by_dyno.items())} if len(phase.by_dyno) > 1
+        else {},
     }
 
 
@@ -64,6 +69,10 @@ def print_report(result: dict, args, setup: dict) -> None:
               f"{p['errors']:6d} {p['late_ticks']:6d} {p['loop_lag_ms']['p99']:7.2f}")
         for example in p["error_examples"]:
             print(f"    error {example}")
+        for index, d in p.get("dynos", {}).items():
+            s = d["step_ms"]
+            print(f"  dyno {index:10} {d['steps']:7d} {d['steps_per_s']:8.1f} {s['p50']:7.2f} "
+                  f"{s['p90']:7.2f} {s['p99']:7.2f} {s['max']:7.1f}")
     print("  steps/s = completed steps / measured seconds; p50..max = how long each step "
           "(clicks included) waited for its frame: its request's round trip, or 0 when the "
           "browser model held the frame; late = ticks at which a user's previous step had not "

@@ -156,6 +156,11 @@ def master_for_port(port: int) -> int | None:
     return next(iter(listening), None)
 
 
+def memory_of(masters: list[int | None]) -> list[dict]:
+    """:func:`memory` of every instance's workers (``--dynos``), one list."""
+    return [entry for master in masters for entry in memory(master)]
+
+
 def memory(master_pid: int | None) -> list[dict]:
     """Each worker's pid, RSS and USS (MB) and CPU seconds; the process itself when it has no
     children (``python -m dashboard``)."""

@@ -31,6 +31,7 @@ class Phase:
     late: int = 0
     ticks: int = 0
     error_examples: list = field(default_factory=list)
+    by_dyno: dict = field(default_factory=dict)  # dyno index -> ms of its users' steps
 
 
 CLIENT_ERRORS = (OSError, HTTPError, asyncio.IncompleteReadError, zlib.error, ValueError)
@@ -49,8 +50,11 @@ class Load:
       after 250 ms, as when a person stops to look.
     """
 
-    def __init__(self, url: str, args, templates: dict, model: str):
-        self.host, self.port = check_loopback(url)
+    def __init__(self, url: str | list[str], args, templates: dict, model: str):
+        # Several URLs (``--dynos``): user i is served by instance i % len(urls), as a load
+        # balancer with sticky sessions would spread them.
+        self.targets = [check_loopback(u) for u in ([url] if isinstance(url, str) else url)]
+        self.host, self.port = self.targets[0]
         self.args = args
         self.model = model
         self.step_cb = templates["step"]
@@ -72,6 +76,15 @@ class Load:
 
     def current(self) -> Phase | None:
         return self.phase if self.recording else None
+
+    def target(self, index: int) -> tuple[str, int]:
+        """(host, port) of the instance that serves user ``index``."""
+        return self.targets[index % len(self.targets)]
+
+    def record(self, phase: Phase | None, user: dict, kind: str, ms: float) -> None:
+        if phase is not None:
+            phase.steps.append((kind, ms))
+            phase.by_dyno.setdefault(user["dyno"], []).append(ms)
 
     def error(self, phase: Phase | None, kind: str, detail: str = "") -> None:
         if phase is None:
@@ -171,7 +184,7 @@ class Load:
         return check
 
     async def fetch_batch(self, user: dict, first: int) -> None:
-        conn = Connection(self.host, self.port, self.args.timeout)
+        conn = Connection(*user["target"], self.args.timeout)
         try:
             ok = await self.timed(conn, "batch", "GET", self.batch_path(first), b"",
                                   self.good_batch(first))
@@ -213,16 +226,15 @@ class Load:
             await asyncio.shield(task)
             if first not in user["held"]:
                 return  # the fetch failed: counted as an error there
-        if phase is not None:
-            phase.steps.append((kind, (time.perf_counter() - t0) * 1e3))
+        self.record(phase, user, kind, (time.perf_counter() - t0) * 1e3)
         if kind == "click":  # a person stops to look: Plotly's heatmap catches up
-            task = asyncio.ensure_future(self.sync_later(frame))
+            task = asyncio.ensure_future(self.sync_later(user, frame))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
-    async def sync_later(self, frame: int) -> None:
+    async def sync_later(self, user: dict, frame: int) -> None:
         await asyncio.sleep(0.25)
-        conn = Connection(self.host, self.port, self.args.timeout)
+        conn = Connection(*user["target"], self.args.timeout)
         try:
             await self.post_frame(conn, frame, "sync")
         finally:
@@ -236,13 +248,14 @@ class Load:
             return
         phase = self.current()
         t0 = time.perf_counter()
-        if await self.post_frame(user["conn"], frame, kind) and phase is not None:
-            phase.steps.append((kind, (time.perf_counter() - t0) * 1e3))
+        if await self.post_frame(user["conn"], frame, kind):
+            self.record(phase, user, kind, (time.perf_counter() - t0) * 1e3)
 
     async def user(self, index: int, t_start: float) -> None:
         rng = random.Random(1000 + index)
-        user = {"conn": Connection(self.host, self.port, self.args.timeout), "held": {},
-                "pending": {}, "frame": rng.randrange(self.n_frames)}
+        user = {"conn": Connection(*self.target(index), self.args.timeout), "held": {},
+                "pending": {}, "frame": rng.randrange(self.n_frames),
+                "target": self.target(index), "dyno": index % len(self.targets)}
         rate = self.args.rate
         period = 1.0 / rate if rate > 0 else 0.0
         click_p = (period / self.args.click_every if rate > 0 else 0.02) \
@@ -278,7 +291,7 @@ class Load:
 
     async def archive_user(self, index: int) -> None:
         """Keep searching the archive: start the background job, poll it every 250 ms."""
-        conn = Connection(self.host, self.port, self.args.timeout)
+        conn = Connection(*self.target(index), self.args.timeout)
         rng = random.Random(5000 + index)
         clicks = 0
         try:

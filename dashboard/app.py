@@ -18,6 +18,7 @@ from flask import jsonify, request
 from . import __version__, callbacks
 from .caching import JobQueueUnavailable, log_to_stderr, shared_cache
 from .data import DataError
+from .data.object_store import open_object_store
 from .data.store import TPFStore
 from .layout import page
 from .settings import Settings
@@ -61,13 +62,15 @@ def create_app(settings: Settings | Mapping | None = None) -> Dash:
     store = TPFStore(settings.cache_dir, max_open=settings.max_open_files,
                      shared=shared_cache(server, settings),
                      namespace=f"tpf-dashboard-{__version__}",
-                     max_unpacked=settings.max_unpacked_bytes)
+                     max_unpacked=settings.max_unpacked_bytes,
+                     objects=open_object_store(settings.store_url, settings.store_timeout),
+                     max_local_bytes=int(settings.local_cache_mb * 2**20))
     default_id = _open_source(store, settings)
 
     custom = None
     if settings.custom_lightcurve is not None:  # show(tpf, lc=...) from Python
         lc = settings.custom_lightcurve
-        custom = {"id": store.put_blob(lightcurve_blob(lc), BLOB_KIND, lc.name),
+        custom = {"id": store.put_blob(lightcurve_blob(lc), BLOB_KIND, lc.name, local=True),
                   "name": lc.name, "columns": None, "time_system": lc.time_system}
 
     catalogue = _catalogue(store, settings)
@@ -86,19 +89,21 @@ def create_app(settings: Settings | Mapping | None = None) -> Dash:
 
 
 def _open_source(store: TPFStore, settings: Settings) -> str:
+    """The file every page opens first: every server opens it itself (``local``: kept on this
+    server, never evicted, not waiting on an object store)."""
     source = settings.source
     if source is None:
         from .data.demo import demo_bytes
 
-        return store.add(demo_bytes(), "simulated demo")
+        return store.add(demo_bytes(), "simulated demo", local=True)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return store.add(bytes(source), settings.filename or "file")
+        return store.add(bytes(source), settings.filename or "file", local=True)
     path = Path(source)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
-    return store.add(data, settings.filename or path.name)
+    return store.add(data, settings.filename or path.name, local=True)
 
 
 def _catalogue(store: TPFStore, settings: Settings) -> dict | None:
@@ -115,7 +120,8 @@ def _catalogue(store: TPFStore, settings: Settings) -> dict | None:
     except OSError as exc:
         raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
     read_catalogue_csv(data, path.name)
-    return {"id": store.put_blob(data, CATALOGUE_KIND, path.name), "name": path.name}
+    return {"id": store.put_blob(data, CATALOGUE_KIND, path.name, local=True),
+            "name": path.name}
 
 
 def _routes(app: Dash, store: TPFStore, settings: Settings, default_id: str) -> None:

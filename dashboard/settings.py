@@ -24,6 +24,10 @@ vizier_url           TPF_DASHBOARD_VIZIER_URL         VizieR, for Gaia DR3 (Vizi
 mast_catalogs_url    TPF_DASHBOARD_MAST_CATALOGS_URL  MAST's catalogs, for the TIC (MAST's own)
 skybot_url           TPF_DASHBOARD_SKYBOT_URL         SkyBoT's cone search (IMCCE's own)
 catalog              (the CLI's --catalog)            your own catalogue CSV, shown on the image
+store_url            TPF_DASHBOARD_STORE_URL          s3://bucket/prefix: files shared by servers
+                                                      that share no disk (none: the cache folder)
+store_timeout        TPF_DASHBOARD_STORE_TIMEOUT      object store request timeout, s (5)
+local_cache_mb       TPF_DASHBOARD_LOCAL_CACHE_MB     bound on this server's received files (5000)
 debug                (the CLI's --debug only)         Dash dev tools (off)
 ==================== ================================ =============================================
 """
@@ -58,6 +62,9 @@ class Settings:
     mast_catalogs_url: str | None = None
     skybot_url: str | None = None
     catalog: str | None = None  # a path: your own catalogue (id, ra, dec[, pmra, pmdec, mag])
+    store_url: str | None = None  # s3://bucket/prefix (data/object_store.py); AWS_* configure it
+    store_timeout: float = 5.0
+    local_cache_mb: float = 5000.0
     debug: bool = False
     # A light curve given in Python (``show(tpf, lc=...)``): a CustomLightCurve, drawn at once.
     custom_lightcurve: object | None = None
@@ -90,6 +97,9 @@ class Settings:
             "vizier_url": env.get("TPF_DASHBOARD_VIZIER_URL") or None,
             "mast_catalogs_url": env.get("TPF_DASHBOARD_MAST_CATALOGS_URL") or None,
             "skybot_url": env.get("TPF_DASHBOARD_SKYBOT_URL") or None,
+            "store_url": env.get("TPF_DASHBOARD_STORE_URL") or None,
+            "store_timeout": _number(env, "TPF_DASHBOARD_STORE_TIMEOUT", 5.0),
+            "local_cache_mb": _number(env, "TPF_DASHBOARD_LOCAL_CACHE_MB", 5000.0),
         }
         values.update(given)
         values["cache_dir"] = Path(values["cache_dir"])
@@ -100,7 +110,8 @@ class Settings:
     def check(self) -> None:
         """DataError for values no deployment could mean (a cap or timeout of zero or less)."""
         for name in ("max_upload_mb", "max_lightcurve_mb", "archive_timeout",
-                     "download_cache_mb", "max_unpacked_mb", "catalog_timeout"):
+                     "download_cache_mb", "max_unpacked_mb", "catalog_timeout",
+                     "store_timeout", "local_cache_mb"):
             if not float(getattr(self, name)) > 0:
                 raise DataError(f"The setting {name} must be more than 0, not "
                                 f"{getattr(self, name)!r}.")

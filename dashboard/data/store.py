@@ -12,6 +12,15 @@ The first process to open a file also writes its arrays as native-endian ``.npy`
 workers of one host share one copy of each cube through the page cache and none decodes the
 FITS again.
 
+Servers that share no disk (several dynos) share files through an object store
+(:mod:`.object_store`, ``objects``): a file received or downloaded is published there by its
+id before the upload is answered, and a server asked for an id it has not got fetches it once
+(threads of a process wait for one fetch, the processes of a server for each other through a
+lock file) into its own folder, which then works as a cache: kept under ``max_local_bytes``,
+least recently used out first (:mod:`.local_cache`). Files this process has opened and its own
+source (``add(..., local=True)``) are never evicted. Without an object store the folder is all
+there is, and an evicted file must be opened again.
+
 Small derived results (light curves, stretch levels) can be shared between workers through an
 optional ``shared`` cache with ``get``/``set`` (a flask-caching ``Cache`` or a cachelib backend).
 It is wrapped in a :class:`FailSoftCache`: if its server (Redis) goes away, lookups are misses,
@@ -20,23 +29,33 @@ logged once, and results are computed from the files in this process.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import logging
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 
-from . import arrays
+from . import arrays, local_cache
 from .errors import DataError
+from .object_store import ObjectStore, StoreUnavailable, file_id
 from .shared_cache import FailSoftCache
 from .tpf import TargetPixelFile, open_tpf
 
 log = logging.getLogger(__name__)
 
+__all__ = ["TPFStore", "file_id"]
+
 _ID = re.compile(r"[0-9a-f]{20}")
+TPF_KIND = "tpf"  # the object store's kind for target pixel files
+_GONE = "That file is no longer in the server's cache; open it again."
+_BLOB_GONE = "That file is no longer in the server's cache; upload it again."
+_UNREACHABLE = ("That file is kept in the dashboard's file store, which does not answer just "
+                "now; try again in a minute.")
+_TOUCH_EVERY_S = 60.0  # an entry served from memory is marked used on disk this often
 
 
 def _check_id(fid) -> None:
@@ -45,18 +64,17 @@ def _check_id(fid) -> None:
         raise DataError("That file reference is not valid; open the file again.")
 
 
-def file_id(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:20]
-
-
 class TPFStore:
     def __init__(self, directory: str | os.PathLike, max_open: int = 8, shared=None,
-                 namespace: str = "tpf", max_unpacked: int | None = None):
+                 namespace: str = "tpf", max_unpacked: int | None = None,
+                 objects: ObjectStore | None = None, max_local_bytes: int | None = None):
         self.directory = Path(directory) / "tpf"
         self.namespace = namespace  # include the code version: derived results change with it
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_open = max_open
         self.max_unpacked = max_unpacked  # a .fits.gz may unpack to at most this (None: 2000 MB)
+        self.objects = objects  # None: this server's folder is the only copy
+        self.max_local_bytes = max_local_bytes  # None: the folder is not bounded
         if shared is not None and not isinstance(shared, FailSoftCache):
             shared = FailSoftCache(shared)
         self.shared = shared
@@ -64,65 +82,104 @@ class TPFStore:
         self._derived: OrderedDict[str, object] = OrderedDict()  # per process, in front of shared
         self._lock = threading.Lock()
         # Threads opening the same id wait for each other instead of decoding it twice.
-        self._id_locks = [threading.Lock() for _ in range(16)]
+        self._busy: dict[str, list] = {}
+        self._pinned: set[str] = set()
+        self._touched: dict[str, float] = {}
 
-    def add(self, data: bytes, filename: str) -> str:
+    def add(self, data: bytes, filename: str, *, local: bool = False) -> str:
         """Open ``data`` (raising DataError if it is not a TPF), keep it, and return its id.
 
         The same bytes added at once by several threads or processes make one entry: the id
-        is the content's, and every file is renamed into place whole."""
+        is the content's, and every file is renamed into place whole. With an object store
+        the file is published there too, and DataError says so if it cannot be; ``local``
+        (the server's own source, which every server opens itself) keeps it here only, never
+        evicted."""
         fid = file_id(data)
-        if self._opened(fid) is not None:
-            return fid
-        with self._id_lock(fid):
-            if self._opened(fid) is not None:
-                return fid
-            tpf = arrays.load(self.directory, fid, self.namespace, filename)
-            if tpf is None:
-                decoded = open_tpf(data, filename=filename, max_bytes=self.max_unpacked)
-                path = self._path(fid)
-                if not path.exists():
-                    _write_atomically(path, data)
-                    _write_atomically(path.with_suffix(".json"),
-                                      json.dumps({"filename": filename}).encode())
-                tpf = self._convert(fid, decoded)
-            self._remember(fid, tpf)
+        if self._opened(fid) is None:
+            with self._one_at_a_time(fid):
+                if self._opened(fid) is None:
+                    tpf = self._load_arrays(fid, filename)
+                    if tpf is None:
+                        decoded = open_tpf(data, filename=filename, max_bytes=self.max_unpacked)
+                        path = self._path(fid)
+                        if not path.exists():
+                            _write_atomically(path, data)
+                            _write_name(path, filename)
+                        tpf = self._convert(fid, decoded)
+                    self._remember(fid, tpf)
+        if local:
+            self._pinned.add(fid)
+        else:
+            self._publish(TPF_KIND, fid, data, filename)
         return fid
 
     def get(self, fid: str) -> TargetPixelFile:
-        """The opened file for an id, reopening it from disk if this process has not got it."""
+        """The opened file for an id: from this process's memory, this server's folder, or
+        fetched from the object store (once, whoever else asks meanwhile)."""
         _check_id(fid)
         tpf = self._opened(fid)
         if tpf is not None:
             return tpf
-        with self._id_lock(fid):
+        with self._one_at_a_time(fid):
             tpf = self._opened(fid)
             if tpf is not None:
                 return tpf
-            tpf = arrays.load(self.directory, fid, self.namespace)
+            tpf = self._load_local(fid)
             if tpf is None:
-                tpf = self._convert(fid, self._decode(fid))
+                if self.objects is None:
+                    raise DataError(_GONE)
+                with local_cache.process_lock(self._lock_path(self.directory, fid),
+                                              self._lock_wait()):
+                    # Another process of this server may have fetched it while we waited.
+                    tpf = self._load_local(fid)
+                    if tpf is None:
+                        self._fetch(TPF_KIND, fid, self._path(fid), _GONE)
+                        tpf = self._load_local(fid)
+                if tpf is None:
+                    raise DataError(_GONE)
             self._remember(fid, tpf)
         return tpf
 
-    def _decode(self, fid: str) -> TargetPixelFile:
+    def _load_local(self, fid: str) -> TargetPixelFile | None:
+        """The file from this server's folder: its arrays, else its bytes decoded (and the
+        arrays written); None if the folder has neither."""
+        tpf = self._load_arrays(fid)
+        if tpf is not None:
+            return tpf
         path = self._path(fid)
         if not path.exists():
-            raise DataError("That file is no longer in the server's cache; open it again.")
+            return None
         try:
             filename = json.loads(path.with_suffix(".json").read_text())["filename"]
         except (OSError, ValueError, KeyError):
             filename = "cached file"
-        return open_tpf(path, filename=filename, max_bytes=self.max_unpacked)
+        try:
+            decoded = open_tpf(path, filename=filename, max_bytes=self.max_unpacked)
+        except DataError:
+            if path.exists():
+                raise
+            return None  # evicted by another process between the check and the read
+        return self._convert(fid, decoded)
+
+    def _load_arrays(self, fid: str, filename: str | None = None) -> TargetPixelFile | None:
+        tpf = arrays.load(self.directory, fid, self.namespace, filename)
+        if tpf is not None:
+            local_cache.touch(self.directory, fid)
+            with self._lock:
+                self._touched[fid] = time.monotonic()
+        return tpf
 
     def _convert(self, fid: str, decoded: TargetPixelFile) -> TargetPixelFile:
         """Write ``decoded``'s arrays for every process and return the memory-mapped copy (the
-        decoded one if the arrays cannot be written: it still works, in this process)."""
+        decoded one if the arrays cannot be written: it still works, in this process). The
+        folder has grown: least recently used entries go if it is over its bound."""
         try:
             arrays.save(self.directory, fid, decoded, self.namespace)
         except OSError as exc:
             log.warning("could not write the arrays of %s (%s); keeping it in memory", fid, exc)
             return decoded
+        finally:
+            self._evict(fid)
         mapped = arrays.load(self.directory, fid, self.namespace, decoded.filename)
         return decoded if mapped is None else mapped
 
@@ -134,12 +191,32 @@ class TPFStore:
     def _opened(self, fid: str) -> TargetPixelFile | None:
         with self._lock:
             tpf = self._open.get(fid)
-            if tpf is not None:
-                self._open.move_to_end(fid)
-            return tpf
+            if tpf is None:
+                return None
+            self._open.move_to_end(fid)
+            now = time.monotonic()
+            stale = now - self._touched.get(fid, 0.0) > _TOUCH_EVERY_S
+            if stale:
+                self._touched[fid] = now
+        if stale:  # served from memory: still in use, as the folder's LRU order must know
+            local_cache.touch(self.directory, fid)
+        return tpf
 
-    def _id_lock(self, fid: str) -> threading.Lock:
-        return self._id_locks[int(fid[:4], 16) % len(self._id_locks)]
+    @contextlib.contextmanager
+    def _one_at_a_time(self, fid: str):
+        """One thread of this process at a time works on ``fid``; others wait, not others'
+        files (a slow fetch of one file holds up no other)."""
+        with self._lock:
+            entry = self._busy.setdefault(fid, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._lock:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._busy[fid]
 
     def derived(self, fid: str, name: str, compute, share: bool = True):
         """A result derived from file ``fid``, computed once per process and, with ``share``,
@@ -161,32 +238,91 @@ class TPFStore:
                 self._derived.popitem(last=False)
         return value
 
-    def put_blob(self, data: bytes, kind: str, name: str) -> str:
-        """Keep bytes that are not a TPF (an uploaded light curve) by content id."""
+    def put_blob(self, data: bytes, kind: str, name: str, *, local: bool = False) -> str:
+        """Keep bytes that are not a TPF (an uploaded light curve) by content id; published to
+        the object store as :meth:`add` does."""
         fid = file_id(data)
-        path = self.directory.parent / kind / f"{fid}.bin"
+        path = self._blob_path(fid, kind)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             _write_atomically(path, data)
-            _write_atomically(path.with_suffix(".json"), json.dumps({"filename": name}).encode())
+            _write_name(path, name)
+        if not local:
+            self._publish(kind, fid, data, name)
         return fid
 
     def get_blob(self, fid: str, kind: str) -> tuple[bytes, str]:
         _check_id(fid)
-        path = self.directory.parent / kind / f"{fid}.bin"
+        path = self._blob_path(fid, kind)
+        if not path.exists() and self.objects is not None:
+            with self._one_at_a_time(f"{kind}/{fid}"), local_cache.process_lock(
+                    self._lock_path(path.parent, fid), self._lock_wait()):
+                if not path.exists():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    self._fetch(kind, fid, path, _BLOB_GONE)
         try:
             data = path.read_bytes()
         except OSError:
-            raise DataError("That file is no longer in the server's cache; "
-                            "upload it again.") from None
+            raise DataError(_BLOB_GONE) from None
         try:
             name = json.loads(path.with_suffix(".json").read_text())["filename"]
         except (OSError, ValueError, KeyError):
             name = "uploaded file"
         return data, name
 
+    # -- the object store ---------------------------------------------------------------------
+
+    def _publish(self, kind: str, fid: str, data: bytes, filename: str) -> None:
+        """Put the file in the object store unless it is there (asked each time: a bucket's
+        lifecycle rule may have expired it since); DataError (the upload is refused: another
+        server could not open it) if the store does not answer."""
+        if self.objects is None:
+            return
+        try:
+            if not self.objects.exists(kind, fid):
+                self.objects.put(kind, fid, data, filename)
+        except StoreUnavailable:
+            raise StoreUnavailable(
+                f"{filename} was read but could not be stored: the dashboard's file store does "
+                "not answer just now, and the other servers could not open it. Try again in a "
+                "minute.") from None
+
+    def _fetch(self, kind: str, fid: str, path: Path, gone: str) -> None:
+        """Bring the file from the object store to ``path`` (whole and checked, or not at
+        all) with its name beside it; DataError ``gone`` if the store has no such file."""
+        try:
+            filename = self.objects.fetch(kind, fid, path)
+        except StoreUnavailable:
+            raise StoreUnavailable(_UNREACHABLE) from None
+        if filename is None:
+            raise DataError(gone)
+        _write_name(path, filename)
+
+    def _lock_wait(self) -> float:
+        """How long a process waits for another's fetch: longer than any one fetch should take
+        (two tries of the store's timeout, then the transfer)."""
+        return max(30.0, 6 * self.objects.timeout)
+
+    @staticmethod
+    def _lock_path(folder: Path, fid: str) -> Path:
+        return folder / ".locks" / fid
+
+    # -- this server's folder -----------------------------------------------------------------
+
+    def _evict(self, just_used: str) -> None:
+        if self.max_local_bytes is None:
+            return
+        with self._lock:
+            keep = {just_used, *self._open, *self._pinned}
+        for fid in local_cache.evict(self.directory, self.max_local_bytes, keep):
+            with self._lock:
+                self._touched.pop(fid, None)
+            self._lock_path(self.directory, fid).unlink(missing_ok=True)
+
     def _remember(self, fid: str, tpf: TargetPixelFile) -> None:
         with self._lock:
+            # Its entry was just written or touched: the first steps from memory need not.
+            self._touched[fid] = time.monotonic()
             self._open[fid] = tpf
             self._open.move_to_end(fid)
             while len(self._open) > self.max_open:
@@ -194,6 +330,13 @@ class TPFStore:
 
     def _path(self, fid: str) -> Path:
         return self.directory / f"{fid}.fits"
+
+    def _blob_path(self, fid: str, kind: str) -> Path:
+        return self.directory.parent / kind / f"{fid}.bin"
+
+
+def _write_name(path: Path, filename: str) -> None:
+    _write_atomically(path.with_suffix(".json"), json.dumps({"filename": filename}).encode())
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
