@@ -15,7 +15,9 @@ files, pixel cubes        ``<cache_dir>/tpf``: the bytes and     the same: worke
 
 Every worker on either side finds a user's session (file ids, uploaded light curves, apertures
 in the browser's stores) because ids are content hashes of files under the same cache
-directory, and derived results are computed the same way by whoever misses them. Redis going
+directory (or, with ``TPF_DASHBOARD_STORE_URL``, in an object store every host fetches from:
+:mod:`dashboard.data.object_store`), and derived results are computed the same way by whoever
+misses them. Redis going
 away degrades to per-worker memory plus files (see :mod:`dashboard.data.shared_cache`).
 """
 

@@ -76,10 +76,10 @@ def _upload(store, contents: str, filename: str | None, limit: int) -> dict:
     try:
         data = decode_upload(contents, limit, filename)
         lc = read_lightcurve(data, filename, max_bytes=limit)
+        fid = store.put_blob(data, BLOB_KIND, filename)  # may say the file store is down
     except DataError as exc:
         log.info("refused light curve %r: %s", filename, exc)
         return {"status": notes([str(exc)], "error")}
-    fid = store.put_blob(data, BLOB_KIND, filename)
     candidates = lc.candidates
     return {
         "custom": {"id": fid, "name": lc.name, "columns": None, "time_system": "auto"},

@@ -111,9 +111,9 @@ def register(app, store, settings) -> None:
         try:
             data = decode_upload(contents, settings.max_lightcurve_bytes, name)
             sources = read_catalogue_csv(data, name)
+            fid = store.put_blob(data, sky.CATALOGUE_KIND, name)  # may say the store is down
         except DataError as exc:
             return no_update, notes([str(exc)], "error"), None
-        fid = store.put_blob(data, sky.CATALOGUE_KIND, name)
         words = (f"{name}: {len(sources)} source{'s' if len(sources) != 1 else ''} read; tick "
                  "'your catalogue' to draw them.")
         return {"id": fid, "name": name}, notes([words]), None

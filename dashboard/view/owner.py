@@ -19,6 +19,7 @@ import numpy as np
 
 from ..data import DataError
 from ..data.masks import decode_mask, encode_mask, mask_from_selection, toggle_pixel
+from ..data.object_store import StoreUnavailable
 from .controls import state_values
 from .state import ViewState, decode_query, encode_query, fit_to_file, parse
 
@@ -91,6 +92,8 @@ def _follow_link(previous: ViewRecord, link: str, open_file) -> Outcome:
     fid = state.file if "file" in given else previous.state.file
     try:
         tpf = open_file(fid)
+    except StoreUnavailable as exc:  # the file exists, the store holding it does not answer
+        return Outcome(previous, changed=False, notices=notices + [str(exc)])
     except DataError:
         return Outcome(previous, changed=False, notices=notices + [MISSING_FILE])
     state, problems = _fit(state.but(file=fid), tpf)
