@@ -13,7 +13,7 @@ import pytest
 import dashboard
 from dashboard.data import open_tpf
 from dashboard.data.demo import TRUTH, demo_bytes
-from tests.conftest import ROOT
+from tests.conftest import ROOT, missing
 
 LIGHT_CURVE = "tess2018206045859-s0001-0000000358108509-0120-s_lc.fits"
 
@@ -95,7 +95,11 @@ def test_python_api_takes_a_path_bytes_or_a_tpf(demo_file):
 
 
 def test_python_api_takes_a_lightkurve_tpf(demo_file):
-    lightkurve = pytest.importorskip("lightkurve")
+    try:
+        import lightkurve
+    except ModuleNotFoundError:
+        missing("lightkurve is not installed (pip install -e '.[test]')")
     tpf = lightkurve.read(str(demo_file))
+    assert isinstance(tpf, lightkurve.KeplerTargetPixelFile)  # read as a TPF, not a light curve
     frame = TRUTH["cosmic_ray"]["frame"]
     assert dashboard.explain(tpf, frame).top.kind == "cosmic_ray"

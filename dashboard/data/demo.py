@@ -109,17 +109,25 @@ def demo_bytes(seed: int = 42) -> bytes:
     time, flux, flux_err, flux_bkg, quality = _simulate(seed)
     dim = f"({COLUMNS},{ROWS})"
     npix = ROWS * COLUMNS
+    # The pipeline's column order (lightkurve finds FLUX and FLUX_ERR's units by position);
+    # the columns the simulation does not model are written as the pipeline writes "none".
+    zeros = np.zeros((N_CADENCES, ROWS, COLUMNS), dtype=np.float32)
     columns = [
         fits.Column("TIME", "D", unit="BJD - 2454833", array=time),
+        fits.Column("TIMECORR", "E", unit="d", array=np.zeros(N_CADENCES, dtype=np.float32)),
         fits.Column("CADENCENO", "J", array=100_000 + np.arange(N_CADENCES)),
+        fits.Column("RAW_CNTS", f"{npix}J", unit="count", dim=dim,
+                    array=np.full((N_CADENCES, ROWS, COLUMNS), -1, dtype=np.int32)),
         fits.Column("FLUX", f"{npix}E", unit="e-/s", dim=dim, array=flux),
         fits.Column("FLUX_ERR", f"{npix}E", unit="e-/s", dim=dim, array=flux_err),
         fits.Column("FLUX_BKG", f"{npix}E", unit="e-/s", dim=dim,
                     array=np.ascontiguousarray(flux_bkg, dtype=np.float32)),
+        fits.Column("FLUX_BKG_ERR", f"{npix}E", unit="e-/s", dim=dim, array=zeros),
+        fits.Column("COSMIC_RAYS", f"{npix}E", unit="e-/s", dim=dim, array=zeros),
         fits.Column("QUALITY", "J", array=quality),
     ]
     table = fits.BinTableHDU.from_columns(columns, name="TARGETTABLES")
-    flux_index = 3  # FLUX is the third column: its WCS keywords give the stamp's CCD origin
+    flux_index = 5  # FLUX's column number: its WCS keywords give the stamp's CCD origin
     table.header[f"1CRV{flux_index}P"] = (ORIGIN_COLUMN, "CCD column of the first pixel")
     table.header[f"2CRV{flux_index}P"] = (ORIGIN_ROW, "CCD row of the first pixel")
     table.header["TIMEREF"] = "SOLARSYSTEM"
@@ -138,7 +146,9 @@ def demo_bytes(seed: int = 42) -> bytes:
     primary.header["MISSION"] = "K2"
     primary.header["OBJECT"] = "Simulated K2 star"
     primary.header["SIMDATA"] = (True, "file is based on simulated data")
-    primary.header["CREATOR"] = "tpf-dashboard demo"
+    # Named as the pipeline names its TPFs, so lightkurve.read() takes it for one.
+    primary.header["CREATOR"] = "tpf-dashboard demo, laid out as TargetPixelExporterPipelineModule"
+    primary.header["ORIGIN"] = "tpf-dashboard (simulated)"
     buffer = io.BytesIO()
     fits.HDUList([primary, table, fits.ImageHDU(aperture, name="APERTURE")]).writeto(buffer)
     return buffer.getvalue()
