@@ -15,11 +15,12 @@ from pathlib import Path
 from dash import Dash, ctx, html, no_update, set_props
 from flask import jsonify, request
 
-from . import __version__, callbacks
+from . import callbacks
 from .caching import JobQueueUnavailable, log_to_stderr, shared_cache
 from .data import DataError
 from .data.object_store import open_object_store
 from .data.store import TPFStore
+from .fingerprint import code_fingerprint
 from .layout import page
 from .settings import Settings
 from .view.custom import BLOB_KIND, lightcurve_blob
@@ -61,7 +62,7 @@ def create_app(settings: Settings | Mapping | None = None) -> Dash:
     server.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_bytes * 4 / 3 + 2**20)
     store = TPFStore(settings.cache_dir, max_open=settings.max_open_files,
                      shared=shared_cache(server, settings),
-                     namespace=f"tpf-dashboard-{__version__}",
+                     namespace=f"tpf-dashboard-{code_fingerprint()}",
                      max_unpacked=settings.max_unpacked_bytes,
                      objects=open_object_store(settings.store_url, settings.store_timeout),
                      max_local_bytes=int(settings.local_cache_mb * 2**20))
