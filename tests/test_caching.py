@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from .conftest import free_port
-from .test_multiworker import _need_packages
+from .deployments import _need_packages
 
 
 def test_without_redis_url_files_and_local_processes(tmp_path, monkeypatch):

@@ -36,9 +36,7 @@ from PIL import Image
 
 from .callbacks.test_http import call, data_url, decode_typed_array, find_callback, upload
 from .conftest import ROOT, free_port
-from .s3_stand_in import BUCKET, FaultyProxy, MotoServer, environment, need_s3
-from .synthetic import tpf_bytes
-from .test_multiworker import (
+from .deployments import (
     _procfile,
     _redis_server,
     _wait,
@@ -49,6 +47,8 @@ from .test_multiworker import (
     steps_on_both_workers,
     view_on,
 )
+from .s3_stand_in import BUCKET, FaultyProxy, MotoServer, environment, need_s3
+from .synthetic import tpf_bytes
 
 UPDATE = "/_dash-update-component"
 PREFIX = "dynos/"
