@@ -30,12 +30,12 @@ import os
 import re
 import tempfile
 import threading
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from .errors import DataError
+from .outage import Outage
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,8 @@ class ObjectStore:
         self._client = client
         self._client_pid = os.getpid() if client is not None else None
         self._lock = threading.Lock()
-        self._down_since: float | None = None
-        self._next_try = 0.0
+        self.outage = Outage(f"object store {self.url}",
+                             "files already on this server keep working", self.retry_after, log)
 
     @classmethod
     def from_url(cls, url: str, timeout: float = 5.0, **options) -> ObjectStore:
@@ -80,7 +80,7 @@ class ObjectStore:
 
     @property
     def available(self) -> bool:
-        return self._down_since is None
+        return self.outage.up
 
     def key(self, kind: str, fid: str) -> str:
         if not _KIND.fullmatch(kind) or not _ID.fullmatch(fid):
@@ -137,7 +137,7 @@ class ObjectStore:
                         digest.update(chunk)
                         out.write(chunk)
                 except Exception as exc:  # noqa: BLE001 (a stream cut short, a read timeout)
-                    self._failed("get_object (reading)", exc)
+                    self.outage.failed("get_object (reading)", exc)
                     raise StoreUnavailable(_UNAVAILABLE) from None
             if digest.hexdigest()[:20] != fid:
                 log.error("the object store's copy of %s is damaged (its bytes hash to %s); "
@@ -148,7 +148,7 @@ class ObjectStore:
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
-        self._succeeded()
+        self.outage.succeeded()
         return filename or "stored file"
 
     # -- the client, its failures -----------------------------------------------------------------
@@ -163,7 +163,7 @@ class ObjectStore:
             return self._client
 
     def _call(self, operation: str, **arguments):
-        if self._down_since is not None and time.monotonic() < self._next_try:
+        if not self.outage.should_try():
             raise StoreUnavailable(_UNAVAILABLE)
         from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
@@ -172,35 +172,16 @@ class ObjectStore:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             if str(error.get("Code")) in ("404", "NoSuchKey", "NotFound"):
-                self._succeeded()
+                self.outage.succeeded()
                 raise _Absent() from None
-            self._failed(operation, exc)
+            self.outage.failed(operation, exc)
             raise StoreUnavailable(_UNAVAILABLE) from None
         except (BotoCoreError, OSError) as exc:
-            self._failed(operation, exc)
+            self.outage.failed(operation, exc)
             raise StoreUnavailable(_UNAVAILABLE) from None
         if operation != "get_object":  # a fetch succeeds once its body has been read
-            self._succeeded()
+            self.outage.succeeded()
         return answer
-
-    def _failed(self, operation: str, exc: Exception) -> None:
-        with self._lock:
-            first = self._down_since is None
-            now = time.monotonic()
-            if first:
-                self._down_since = now
-            self._next_try = now + self.retry_after
-        if first:
-            log.warning("object store %s unavailable (%s on %s: %s); files already on this "
-                        "server keep working, retrying every %g s", self.url,
-                        type(exc).__name__, operation, exc, self.retry_after)
-
-    def _succeeded(self) -> None:
-        with self._lock:
-            since, self._down_since = self._down_since, None
-        if since is not None:
-            log.warning("object store %s reachable again after %.0f s", self.url,
-                        time.monotonic() - since)
 
 
 _UNAVAILABLE = "The dashboard's file store does not answer just now; try again in a minute."

@@ -15,8 +15,8 @@ connection (it does not swallow it), hence this wrapper.
 from __future__ import annotations
 
 import logging
-import threading
-import time
+
+from .outage import Outage
 
 log = logging.getLogger(__name__)
 
@@ -26,55 +26,31 @@ class FailSoftCache:
         self.cache = cache
         self.retry_after = retry_after
         self.name = name
-        self._down_since: float | None = None  # monotonic time of the outage's first failure
-        self._next_try = 0.0
-        self._lock = threading.Lock()
+        self.outage = Outage(name, "serving from this worker's memory and the cache directory",
+                             retry_after, log)
 
     @property
     def available(self) -> bool:
-        return self._down_since is None
+        return self.outage.up
 
     def get(self, key):
-        if not self._should_try():
+        if not self.outage.should_try():
             return None
         try:
             value = self.cache.get(key)
         except Exception as exc:  # noqa: BLE001 (any backend failure is a miss)
-            self._failed("get", exc)
+            self.outage.failed("get", exc)
             return None
-        self._succeeded()
+        self.outage.succeeded()
         return value
 
     def set(self, key, value) -> bool:
-        if not self._should_try():
+        if not self.outage.should_try():
             return False
         try:
             self.cache.set(key, value)
         except Exception as exc:  # noqa: BLE001
-            self._failed("set", exc)
+            self.outage.failed("set", exc)
             return False
-        self._succeeded()
+        self.outage.succeeded()
         return True
-
-    def _should_try(self) -> bool:
-        return self._down_since is None or time.monotonic() >= self._next_try
-
-    def _failed(self, operation: str, exc: Exception) -> None:
-        with self._lock:
-            first = self._down_since is None
-            now = time.monotonic()
-            if first:
-                self._down_since = now
-            self._next_try = now + self.retry_after
-        if first:
-            log.warning("%s unavailable (%s on %s: %s); serving from this worker's memory and "
-                        "the cache directory, retrying every %g s", self.name,
-                        type(exc).__name__, operation, exc, self.retry_after)
-
-    def _succeeded(self) -> None:
-        if self._down_since is None:
-            return
-        with self._lock:
-            since, self._down_since = self._down_since, None
-        if since is not None:
-            log.warning("%s reachable again after %.0f s", self.name, time.monotonic() - since)
