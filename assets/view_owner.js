@@ -90,8 +90,25 @@
       return frame;
     }
 
+    /* A new file (or a link's frame) is named but its frames have not arrived: the header
+     * already shows it, so a key pressed now is meant for it, not for the file going away.
+     * It moves the frame the new file will open at (Infinity: its last). */
+    function waiting() {
+      return state.pendingGoto !== null && state.sourceFile !== state.file;
+    }
+
     function step(count, direction) {
+      if (waiting()) {
+        state.pendingGoto = Math.max(0, state.pendingGoto + count * direction);
+        return state.pendingGoto;
+      }
       return select(stepFrom(state.frame, count, direction, state.max, state.runs, state.skip));
+    }
+
+    function goTo(frame) {
+      if (!waiting()) return select(frame);
+      state.pendingGoto = frame;
+      return frame;
     }
 
     function pause() {
@@ -157,8 +174,8 @@
       play,
       pause,
       toggle: function () { if (state.playing) pause(); else play(); },
-      first: function () { return select(0); },
-      last: function () { return select(state.max); },
+      first: function () { return goTo(0); },
+      last: function () { return goTo(waiting() ? Infinity : state.max); },
       /* The `view` store changed (callbacks/view.py). */
       setView: function (view) {
         if (!view || !view.state) return;

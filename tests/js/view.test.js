@@ -134,6 +134,27 @@ test("a link's frame waits for its file's frames, then is shown once", () => {
   assert.equal(h.owner.state.frame, 7);
 });
 
+test("keys pressed while a new file's frames are on their way act on the new file", () => {
+  const h = harness();
+  h.owner.setView(VIEW);
+  h.owner.setSource(SOURCE);
+  h.owner.select(5);
+  // The new file is named (its header shows) before its frames arrive.
+  h.owner.setView({ state: { file: "f2" }, query: "?file=f2", goto: { frame: 0, seq: 1 } });
+  h.owner.last();                               // End
+  assert.equal(h.owner.state.frame, 5);         // nothing of the old file moved
+  h.owner.setSource({ ...SOURCE, file: "f2", frames: 20000 });
+  assert.equal(h.owner.state.frame, 19999);     // End counted for the new file
+  h.owner.setView({ state: { file: "f3" }, query: "?file=f3", goto: { frame: 4, seq: 2 } });
+  h.owner.step(1, +1);
+  h.owner.step(10, -1);                         // no frame before the first
+  h.owner.step(1, +1);
+  h.owner.setSource({ ...SOURCE, file: "f3" });
+  assert.equal(h.owner.state.frame, 1);
+  h.owner.last();                               // frames here: the last of this file
+  assert.equal(h.owner.state.frame, 99);
+});
+
 test("every way of moving paints, moves the cursor and the slider, then the address", () => {
   const h = harness({ linkEveryMs: 250, syncAfterMs: 250 });
   h.owner.setView(VIEW);
