@@ -66,7 +66,8 @@ class Server:
     def __init__(self, tmp: Path, *args: str, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, TPF_DASHBOARD_CACHE=str(tmp / "cache"), PYTHONUNBUFFERED="1",
+        self.cache = tmp / "cache"
+        env = dict(os.environ, TPF_DASHBOARD_CACHE=str(self.cache), PYTHONUNBUFFERED="1",
                    **(env or {}))
         self.log = open(tmp / "server.log", "w+")
         self.process = subprocess.Popen(

@@ -21,6 +21,7 @@ version (``namespace``) or format is ignored and the file is converted again.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import tempfile
 from dataclasses import fields
@@ -50,8 +51,10 @@ def save(directory: Path, fid: str, tpf: TargetPixelFile, namespace: str = "") -
     for name in sorted(_FIELDS):
         value = getattr(tpf, name)
         if isinstance(value, np.ndarray):
-            native = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("="))
-            write_atomically(array_path(directory, fid, name), _npy_writer(native))
+            path = array_path(directory, fid, name)
+            if not _mapped_from(value, path):  # a cube written in place (data/tpf_stream.py)
+                native = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("="))
+                write_atomically(path, _npy_writer(native))
             arrays.append(name)
         else:
             values[name] = value
@@ -87,6 +90,33 @@ def load(directory: Path, fid: str, namespace: str = "",
         return TargetPixelFile(**values)
     except TypeError:  # a field the class no longer (or now) requires
         return None
+
+
+def _memmap_of(array: np.ndarray):
+    base = array
+    while base is not None and not isinstance(base, np.memmap):
+        base = getattr(base, "base", None)
+    return base
+
+
+def _mapped_from(array: np.ndarray, path: Path) -> bool:
+    mapped = _memmap_of(array)
+    return (mapped is not None and bool(mapped.filename)
+            and Path(mapped.filename).resolve() == Path(path).resolve())
+
+
+def release_pages(array: np.ndarray | None) -> None:
+    """Let go of the pages of a memory-mapped cube this process has read (its resident
+    memory); they stay in the page cache and are read back from there when next needed.
+    After a pass over a whole cube that is not stepped through (FLUX_BKG, FLUX_ERR), so a
+    worker's memory is what it uses per step, not every cube it ever summed."""
+    mapped = None if array is None else _memmap_of(array)
+    handle = getattr(mapped, "_mmap", None)
+    if handle is not None and hasattr(handle, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+        try:
+            handle.madvise(mmap.MADV_DONTNEED)
+        except (OSError, ValueError):
+            pass
 
 
 def _npy_writer(array: np.ndarray):

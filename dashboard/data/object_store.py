@@ -97,16 +97,27 @@ class ObjectStore:
             return False
         return True
 
-    def put(self, kind: str, fid: str, data: bytes, filename: str) -> None:
-        """Publish ``data`` under its key: uploaded under a temporary key, then copied into
-        place whole, then the temporary key deleted (a bucket lifecycle rule on
-        ``<prefix>incoming/`` removes any that a crash left)."""
+    def put(self, kind: str, fid: str, data: bytes | Path, filename: str) -> None:
+        """Publish ``data`` (bytes, or a file streamed from its path) under its key: uploaded
+        under a temporary key, then copied into place whole, then the temporary key deleted
+        (a bucket lifecycle rule on ``<prefix>incoming/`` removes any that a crash left)."""
         key = self.key(kind, fid)
-        if file_id(data) != fid:
+        if isinstance(data, Path):
+            with open(data, "rb") as handle:
+                content_id = hashlib.file_digest(handle, "sha256").hexdigest()[:20]
+        else:
+            content_id = file_id(data)
+        if content_id != fid:
             raise ValueError(f"{fid} is not the content id of these bytes")
         temporary = f"{self.prefix}incoming/{fid}.{uuid.uuid4().hex}"
-        self._call("put_object", Bucket=self.bucket, Key=temporary, Body=data,
-                   Metadata={"filename": quote(filename, safe="")})
+        metadata = {"filename": quote(filename, safe="")}
+        if isinstance(data, Path):
+            with open(data, "rb") as body:
+                self._call("put_object", Bucket=self.bucket, Key=temporary, Body=body,
+                           Metadata=metadata)
+        else:
+            self._call("put_object", Bucket=self.bucket, Key=temporary, Body=data,
+                       Metadata=metadata)
         try:
             self._call("copy_object", Bucket=self.bucket, Key=key,
                        CopySource={"Bucket": self.bucket, "Key": temporary})

@@ -30,16 +30,18 @@ logged once, and results are computed from the files in this process.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import re
+import shutil
 import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
 
-from . import arrays, local_cache
+from . import arrays, local_cache, tpf_stream
 from .errors import DataError
 from .object_store import ObjectStore, StoreUnavailable, file_id
 from .shared_cache import FailSoftCache
@@ -113,6 +115,69 @@ class TPFStore:
             self._publish(TPF_KIND, fid, data, filename)
         return fid
 
+    def add_file(self, path: str | os.PathLike, filename: str, *, fid: str | None = None,
+                 move: bool = False, local: bool = False) -> str:
+        """Open the file at ``path`` like :meth:`add`, reading it in pieces: memory stays a
+        few megabytes above the arrays kept, whatever the file's size (data/tpf_stream.py;
+        compressed and unusual files are read whole). ``fid``: its id if already known (an
+        upload hashed as it arrived). ``move``: the file is the store's to keep (it is
+        renamed into place, not copied; it is removed if it is refused). ``local`` as for
+        :meth:`add`; otherwise the kept copy is published to the object store, streamed."""
+        path = Path(path)
+        try:
+            if fid is None:
+                with open(path, "rb") as handle:
+                    fid = hashlib.file_digest(handle, "sha256").hexdigest()[:20]
+            if self._opened(fid) is None:
+                with self._one_at_a_time(fid):
+                    if self._opened(fid) is None:
+                        tpf = self._load_arrays(fid, filename)
+                        if tpf is None:
+                            tpf = self._open_path(fid, path, filename)
+                            self._keep_file(fid, path, filename, move)
+                        self._remember(fid, tpf)
+        except FileNotFoundError:
+            raise DataError(f"No such file: {path}") from None
+        except IsADirectoryError:
+            raise DataError(f"{path} is a folder; give a target pixel file "
+                            "(.fits or .fits.gz).") from None
+        except OSError as exc:
+            raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
+        finally:
+            if move:
+                path.unlink(missing_ok=True)
+        if local:
+            self._pinned.add(fid)
+        else:
+            self._publish(TPF_KIND, fid, self._path(fid), filename)
+        return fid
+
+    def _open_path(self, fid: str, path: Path, filename: str) -> TargetPixelFile:
+        """Decode the file at ``path`` into this store's arrays for ``fid`` (in pieces when
+        it can be) and return them memory-mapped."""
+        try:
+            decoded = tpf_stream.open_in_pieces(path, filename, self.directory, fid)
+        except tpf_stream.Unsupported:
+            decoded = open_tpf(path, filename=filename, max_bytes=self.max_unpacked)
+        except DataError:
+            for name in tpf_stream.CUBES.values():  # pieces written before it was refused
+                arrays.array_path(self.directory, fid, name).unlink(missing_ok=True)
+            raise
+        try:
+            return self._convert(fid, decoded)
+        finally:
+            del decoded
+            _return_freed_memory()
+
+    def _keep_file(self, fid: str, path: Path, filename: str, move: bool) -> None:
+        stored = self._path(fid)
+        if not stored.exists():
+            if move:
+                os.replace(path, stored)
+            else:
+                arrays.write_atomically(stored, lambda out: _copy_into(path, out))
+        _write_atomically(stored.with_suffix(".json"), json.dumps({"filename": filename}).encode())
+
     def get(self, fid: str) -> TargetPixelFile:
         """The opened file for an id: from this process's memory, this server's folder, or
         fetched from the object store (once, whoever else asks meanwhile)."""
@@ -141,8 +206,8 @@ class TPFStore:
         return tpf
 
     def _load_local(self, fid: str) -> TargetPixelFile | None:
-        """The file from this server's folder: its arrays, else its bytes decoded (and the
-        arrays written); None if the folder has neither."""
+        """The file from this server's folder: its arrays, else its bytes decoded (in pieces,
+        and the arrays written); None if the folder has neither."""
         tpf = self._load_arrays(fid)
         if tpf is not None:
             return tpf
@@ -154,12 +219,11 @@ class TPFStore:
         except (OSError, ValueError, KeyError):
             filename = "cached file"
         try:
-            decoded = open_tpf(path, filename=filename, max_bytes=self.max_unpacked)
+            return self._open_path(fid, path, filename)
         except DataError:
             if path.exists():
                 raise
             return None  # evicted by another process between the check and the read
-        return self._convert(fid, decoded)
 
     def _load_arrays(self, fid: str, filename: str | None = None) -> TargetPixelFile | None:
         tpf = arrays.load(self.directory, fid, self.namespace, filename)
@@ -229,7 +293,12 @@ class TPFStore:
                 return self._derived[key]
         value = self.shared.get(key) if share and self.shared is not None else None
         if value is None:
-            value = compute(self.get(fid))
+            tpf = self.get(fid)
+            value = compute(tpf)
+            # A whole-cube pass over a cube nobody steps through leaves every page of it in
+            # this worker's memory: let them go (FLUX is stepped through; it stays).
+            arrays.release_pages(tpf.flux_bkg)
+            arrays.release_pages(tpf.flux_err)
             if share and self.shared is not None:
                 self.shared.set(key, value)
         with self._lock:
@@ -272,7 +341,7 @@ class TPFStore:
 
     # -- the object store ---------------------------------------------------------------------
 
-    def _publish(self, kind: str, fid: str, data: bytes, filename: str) -> None:
+    def _publish(self, kind: str, fid: str, data: bytes | Path, filename: str) -> None:
         """Put the file in the object store unless it is there (asked each time: a bucket's
         lifecycle rule may have expired it since); DataError (the upload is refused: another
         server could not open it) if the store does not answer."""
@@ -337,6 +406,22 @@ class TPFStore:
 
 def _write_name(path: Path, filename: str) -> None:
     _write_atomically(path.with_suffix(".json"), json.dumps({"filename": filename}).encode())
+
+
+def _return_freed_memory() -> None:
+    """Give the C heap's free memory back to the system (glibc's ``malloc_trim``): decoding a
+    file frees its pieces, but glibc may keep freed heap pages for reuse."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to do
+
+
+def _copy_into(source: Path, out) -> None:
+    with open(source, "rb") as handle:
+        shutil.copyfileobj(handle, out, 2**20)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

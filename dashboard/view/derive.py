@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data import DataError
+from ..data.arrays import release_pages
 from ..data.masks import decode_mask, encode_mask
 from ..data.vetting import aperture_lightcurve, background_curve, centroids, quality_hidden
 from .state import ViewState
@@ -105,8 +106,19 @@ def runs(mask: np.ndarray) -> list[list[int]]:
 
 
 def flux_bkg_usable(tpf) -> bool:
-    """Whether FLUX_BKG exists and holds any number (some files carry it all NaN)."""
-    return tpf.flux_bkg is not None and bool(np.isfinite(tpf.flux_bkg).any())
+    """Whether FLUX_BKG exists and holds any number (some files carry it all NaN).
+
+    Read a megabyte of frames at a time, stopping at the first number: scanning the whole
+    cube read every page of it (~80 MB of a TESS 20-second file) into the worker's memory,
+    each of the several times a file's options are asked for."""
+    cube = tpf.flux_bkg
+    if cube is None:
+        return False
+    step = max(1, 2**20 // max(1, cube[0].size * cube.itemsize))
+    found = any(np.isfinite(cube[i:i + step]).any() for i in range(0, len(cube), step))
+    if not found:
+        release_pages(cube)
+    return found
 
 
 def pos_corr_usable(tpf) -> bool:
