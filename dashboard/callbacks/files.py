@@ -1,17 +1,27 @@
 """TPF uploads: the received file is checked, kept by content id, and handed to the view's
-owner through ``upload-result``; a bad file leaves the view as it was and says why."""
+owner through ``upload-result``; a bad file leaves the view as it was and says why.
+
+Two ways in, one writer of ``upload-result``: the page's script streams the file to the upload
+route (dashboard/upload_route.py) and then sets ``upload-tpf.contents`` to the small token the
+route answered (``tpf-upload:<id>``), whose file is opened here from disk in pieces; without
+the script, ``dcc.Upload``'s own base64 data URL is decoded as before.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import logging
+import re
 
 from dash import Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from ..data import DataError
 from .parts import notes
+from .upload_route import TOKEN_PREFIX, incoming_path
+
+_ID = re.compile(r"[0-9a-f]{20}")
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +44,29 @@ def register(app, store, settings) -> None:
             raise PreventUpdate
         filename = filename if isinstance(filename, str) and filename else "uploaded file"
         try:
-            data = decode_upload(contents, limit, filename)
-            fid = store.add(data, filename)
+            if isinstance(contents, str) and contents.startswith(TOKEN_PREFIX):
+                fid = open_streamed(store, contents[len(TOKEN_PREFIX):], filename)
+            else:
+                data = decode_upload(contents, limit, filename)
+                fid = store.add(data, filename)
         except DataError as exc:
             log.info("refused upload %r: %s", filename, exc)
             return no_update, notes([str(exc)], "error"), None
         return {"file": fid, "name": filename}, [], None
+
+
+def open_streamed(store, fid: str, filename: str) -> str:
+    """The id of a file the upload route received, opened (and moved into the store)."""
+    if not _ID.fullmatch(fid):
+        raise DataError(f"{filename}: that upload reference is not valid; upload it again.")
+    path = incoming_path(store, fid)
+    if path.exists():
+        return store.add_file(path, filename, fid=fid, move=True)
+    try:
+        store.get(fid)  # the same token again: opened already
+    except DataError:
+        raise DataError(f"{filename} is no longer on the server; upload it again.") from None
+    return fid
 
 
 def decode_upload(contents: str | None, limit: int, filename: str) -> bytes:
