@@ -33,10 +33,76 @@ def quality_text(quality: np.ndarray, quality_labels: dict[int, str]) -> np.ndar
     return labels
 
 
-def _curve_y(flux: np.ndarray, masked: np.ndarray, hide_masked: bool) -> np.ndarray:
+# Past this many cadences trace 0 draws an overview: each of MAX_POINTS / 2 runs of frames
+# keeps its lowest and highest point (a dip or spike always shows), the others are NaN (not
+# drawn; trace 0 keeps one value per frame, so a click's pointIndex is still its frame and the
+# cursor still finds every frame's time). Zoomed in, the frames in view are drawn in full
+# (overview_y with a range). Measured on a 120,000-cadence file: see docs/performance.md.
+MAX_POINTS = 20_000
+
+
+def overview_y(time: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS,
+               x_range: tuple[float, float] | None = None) -> np.ndarray:
+    """``y`` with NaN for the frames an overview leaves out (a copy; ``y`` itself when every
+    frame is drawn). Inside ``x_range`` (mission time) every frame is kept when at most
+    ``max_points`` fall there, else that range is itself decimated to ``max_points``."""
+    n = len(y)
+    if n <= max_points:
+        return y
+    keep = _extremes(y, np.arange(n), max_points)
+    if x_range is not None:
+        lo, hi = sorted(x_range)
+        inside = np.flatnonzero((time >= lo) & (time <= hi))
+        keep[inside if len(inside) <= max_points else _extremes_at(y, inside, max_points)] = True
+    out = np.full(n, np.nan, dtype=y.dtype)
+    out[keep] = y[keep]
+    return out
+
+
+def zoomed_x_range(relayout) -> tuple[float, float] | None:
+    """The time range a Plotly ``relayoutData`` shows, or None (autorange, or no x change)."""
+    if not isinstance(relayout, dict) or relayout.get("xaxis.autorange"):
+        return None
+    pair = relayout.get("xaxis.range")
+    if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+        pair = (relayout.get("xaxis.range[0]"), relayout.get("xaxis.range[1]"))
+    try:
+        lo, hi = float(pair[0]), float(pair[1])
+    except (TypeError, ValueError):
+        return None
+    return (lo, hi) if np.isfinite(lo) and np.isfinite(hi) else None
+
+
+def _extremes_at(y: np.ndarray, frames: np.ndarray, max_points: int) -> np.ndarray:
+    return frames[_extremes(y[frames], np.arange(len(frames)), max_points)]
+
+
+def _extremes(y: np.ndarray, frames: np.ndarray, max_points: int) -> np.ndarray:
+    """A mask over ``frames``: the lowest and highest finite value of each of max_points / 2
+    equal runs (all-NaN runs keep nothing)."""
+    runs = max(1, max_points // 2)
+    size = -(-len(frames) // runs)
+    padded = np.full(runs * size, np.nan, dtype=np.float64)
+    padded[:len(frames)] = y
+    blocks = padded.reshape(runs, size)
+    keep = np.zeros(runs * size, dtype=bool)
+    finite = np.isfinite(blocks).any(axis=1)
+    starts = np.arange(runs) * size
+    with np.errstate(invalid="ignore"):
+        filled_low = np.where(np.isfinite(blocks), blocks, np.inf)
+        filled_high = np.where(np.isfinite(blocks), blocks, -np.inf)
+    keep[(starts + filled_low.argmin(axis=1))[finite]] = True
+    keep[(starts + filled_high.argmax(axis=1))[finite]] = True
+    return keep[:len(frames)]
+
+
+def _curve_y(flux: np.ndarray, masked: np.ndarray, hide_masked: bool, time=None,
+             max_points: int = MAX_POINTS, x_range=None) -> np.ndarray:
     y = np.asarray(flux, dtype=np.float32).copy()
     if hide_masked:
         y[masked] = np.nan
+    if time is not None:
+        y = overview_y(time, y, max_points, x_range)
     return y
 
 
@@ -72,14 +138,14 @@ def lightcurve_figure(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarr
         "x": typed_array(np.asarray(time, dtype=np.float64)),
         # float32 keeps 7 significant digits, plenty for a plot, at half the bytes;
         # time needs float64 (BTJD 1400.000694 is one 2-minute cadence away from its neighbour).
-        "y": typed_array(_curve_y(flux, masked, hide_masked)),
+        "y": typed_array(_curve_y(flux, masked, hide_masked, time)),
         "customdata": typed_array(np.asarray(cadenceno, dtype=np.int32)),
-        # Mostly empty strings: gzip makes them nearly free, and hover over a flagged point
-        # (which trace 0 usually wins) still names its flags.
-        "text": labels.tolist(),
+        # No per-point hover text: a list of one string per cadence (mostly empty) cost the
+        # first view ~0.3-0.9 s on a 20,000-cadence file (Dash's renderer and dcc.Graph walk
+        # and compare every element). Flag names are in trace 1's hover and the readout.
         "marker": {"size": 3, "color": CURVE_COLOUR},
         "hovertemplate": (f"cadence %{{customdata}}<br>%{{x:.5f}} {time_system}"
-                          "<br>%{y:.6g}<br>%{text}<extra>aperture</extra>"),
+                          "<br>%{y:.6g}<extra>aperture</extra>"),
     }
     marks = {
         "type": "scattergl",
@@ -124,11 +190,14 @@ def lightcurve_figure(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarr
 
 def curve_patch(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarray,
                 quality: np.ndarray, quality_labels: dict[int, str], masked: np.ndarray,
-                hide_masked: bool, flux_label: str, patch: Patch | None = None) -> Patch:
-    """A new aperture, background or quality mask: only traces 0-1's values and the y title."""
+                hide_masked: bool, flux_label: str, patch: Patch | None = None,
+                x_range: tuple[float, float] | None = None) -> Patch:
+    """A new aperture, background or quality mask: only traces 0-1's values and the y title.
+    ``x_range``: the time range in view, drawn in full on a long curve (see overview_y)."""
     labels = quality_text(quality, quality_labels)
     patch = Patch() if patch is None else patch
-    patch["data"][0]["y"] = typed_array(_curve_y(flux, masked, hide_masked))
+    patch["data"][0]["y"] = typed_array(_curve_y(flux, masked, hide_masked, time,
+                                                 x_range=x_range))
     for key, value in _masked_trace(time, flux, masked, cadenceno, labels, hide_masked).items():
         patch["data"][1][key] = value
     patch["layout"]["yaxis"]["title"]["text"] = flux_label

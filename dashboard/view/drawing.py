@@ -45,9 +45,16 @@ def curve_figure(store, state: ViewState, custom: dict | None = None) -> dict:
     return _apply(base, curve_parts(store, state, custom))
 
 
-def curve_parts(store, state: ViewState, custom: dict | None = None) -> dict:
+def curve_is_overview(store, state: ViewState) -> bool:
+    """Whether the file's light curve is drawn as an overview (figures/lightcurve.py)."""
+    return store.get(state.file).n_cadences > curves.MAX_POINTS
+
+
+def curve_parts(store, state: ViewState, custom: dict | None = None,
+                x_range: tuple[float, float] | None = None) -> dict:
     """The traces and axis titles a view's choices set on the light curve, as a Patch-like
-    dict of changes (see :func:`_apply` and callbacks/curve.py)."""
+    dict of changes (see :func:`_apply` and callbacks/curve.py). ``x_range``: the time range
+    in view, drawn in full when the curve is an overview."""
     tpf = store.get(state.file)
     masks = derive.apertures(tpf, state)
     flux = derive.curve_or_nan(store, state.file, state, masks)
@@ -56,7 +63,8 @@ def curve_parts(store, state: ViewState, custom: dict | None = None) -> dict:
     label = "Normalised flux" if state.normalise else "Flux (e⁻/s)"
     patch = curves.curve_patch(tpf.time, shown, cadenceno=tpf.cadenceno, quality=tpf.quality,
                                quality_labels=quality_labels(tpf), masked=masked,
-                               hide_masked=state.masked == "hide", flux_label=label)
+                               hide_masked=state.masked == "hide", flux_label=label,
+                               x_range=x_range)
     view = _custom_on_view(store, state, custom, flux)
     if view is None:
         return curves.custom_patch(None, patch)

@@ -50,13 +50,14 @@ def test_trace0_holds_every_frame_in_order(curve):
     assert trace["type"] == "scattergl"
 
 
-def test_trace0_hover_text_names_flags_per_frame(curve):
-    """Hovering any frame on trace 0 names its flags; unflagged frames have empty text."""
-    figure, _, _, quality, _, labels = curve
-    text = figure["data"][0]["text"]
-    assert len(text) == 40
-    assert text == [labels.get(int(q), "") for q in quality]
-    assert text[13] == "Zero crossing, Cosmic ray in optimal aperture"
+def test_trace0_carries_no_per_point_text(curve):
+    """Trace 0 has no list of one string per cadence (it slowed the first view by ~0.5 s on
+    20,000 cadences): its hover names cadence, time and flux; flags are named by trace 1."""
+    figure, _, _, _, _, _ = curve
+    trace = figure["data"][0]
+    assert "text" not in trace and "%{text}" not in trace["hovertemplate"]
+    assert "%{customdata}" in trace["hovertemplate"]
+    assert "%{text}" in figure["data"][1]["hovertemplate"]
 
 
 def test_trace1_holds_exactly_the_drawable_flagged_frames(curve):
@@ -95,3 +96,45 @@ def test_layout_names_time_system_and_keeps_zoom(curve):
     assert "BKJD" in figure["layout"]["xaxis"]["title"]["text"]
     assert figure["layout"]["uirevision"] == "r1"
     assert "BKJD" in figure["data"][0]["hovertemplate"]
+
+
+def test_a_long_curve_keeps_each_runs_extremes_and_nothing_else():
+    """Past MAX_POINTS, trace 0 keeps per run of frames its lowest and highest value (a
+    one-cadence dip survives), NaN elsewhere, one slot per frame; short curves are untouched."""
+    from dashboard.figures.lightcurve import overview_y
+
+    rng = np.random.default_rng(5)
+    n = 100_000
+    time = 1000 + np.arange(n) / 720
+    y = rng.normal(100.0, 1.0, n).astype(np.float32)
+    y[31_337] = 50.0  # a one-cadence dip
+    y[77_001] = 150.0  # a spike
+    out = overview_y(time, y, max_points=1_000)
+    kept = np.flatnonzero(np.isfinite(out))
+    assert len(out) == n and len(kept) <= 1_000
+    np.testing.assert_array_equal(out[kept], y[kept])
+    assert {31_337, 77_001} <= set(kept.tolist())
+    size = -(-n // 500)
+    for run in range(500):  # each run's extremes, computed here from the data
+        part = y[run * size:(run + 1) * size]
+        assert run * size + int(np.argmin(part)) in kept
+        assert run * size + int(np.argmax(part)) in kept
+    short = y[:1_000]
+    assert overview_y(time[:1_000], short, max_points=1_000) is short
+
+
+def test_the_zoomed_range_of_a_long_curve_is_drawn_in_full():
+    from dashboard.figures.lightcurve import overview_y, zoomed_x_range
+
+    n = 50_000
+    time = np.arange(n, dtype=np.float64)
+    y = np.sin(time / 100).astype(np.float32)
+    out = overview_y(time, y, max_points=2_000, x_range=(10_000.5, 10_800.0))
+    assert np.isfinite(out[10_001:10_801]).all()
+    assert np.isfinite(out).sum() <= 2_000 + 800
+    wide = overview_y(time, y, max_points=2_000, x_range=(0.0, 40_000.0))
+    assert np.isfinite(wide[:40_001]).sum() <= 2_000 + 2_000
+    assert zoomed_x_range({"xaxis.range[0]": 3, "xaxis.range[1]": 9}) == (3.0, 9.0)
+    assert zoomed_x_range({"xaxis.range": [9, 3]}) == (9.0, 3.0)
+    assert zoomed_x_range({"xaxis.autorange": True}) is None
+    assert zoomed_x_range({"yaxis.range[0]": 1}) is None
