@@ -23,7 +23,8 @@ KEPLER10 = ROOT.parent / "shared" / "data" / "kplr011904151-2010009091648_lpd-ta
 # -- files -------------------------------------------------------------------------------------
 def bench_files(keys: list[str], data_dir: Path) -> list[tuple[str, Path | None]]:
     """(label, path) per requested key; path None means the built-in demo."""
-    synth = synthetic.write(data_dir, [k for k in keys if k in synthetic.SPECS])
+    synth = synthetic.write(data_dir, [k for k in keys if k in synthetic.SPECS
+                                       or synthetic.scaled_spec(k) is not None])
     out = []
     for key in keys:
         if key in synth:
@@ -36,7 +37,8 @@ def bench_files(keys: list[str], data_dir: Path) -> list[tuple[str, Path | None]
         elif key == "demo":
             out.append((key, None))
         else:
-            raise SystemExit(f"unknown file key {key!r} (tess, k2, kepler10, demo)")
+            raise SystemExit(f"unknown file key {key!r} (tess, k2, tess20s, tesscut, "
+                             "tess-<R>x<C>-<N>, kepler10, demo)")
     return out
 
 

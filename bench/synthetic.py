@@ -2,12 +2,19 @@
 
 ``python bench/synthetic.py FOLDER`` writes (or reuses, when already there) two files:
 
-========================  ========  =========  =============================================
-name                      stamp     cadences   layout
-========================  ========  =========  =============================================
-bench-tess-11x11.fits     11 x 11   20,000     TESS SPOC 2-min: PIXELS + APERTURE, BTJD
-bench-k2-50x50.fits       50 x 50   4,000      K2 long cadence: TARGETTABLES + APERTURE, BKJD
-========================  ========  =========  =============================================
+==========================  =========  =========  ===========================================
+name                        stamp      cadences   layout
+==========================  =========  =========  ===========================================
+bench-tess-11x11.fits       11 x 11    20,000     TESS SPOC 2-min: PIXELS + APERTURE, BTJD
+bench-k2-50x50.fits         50 x 50    4,000      K2 long cadence: TARGETTABLES + APERTURE, BKJD
+bench-tess20s-13x13.fits    13 x 13    120,000    TESS SPOC 20-second (a sector): 313 MB
+bench-tesscut-100x100.fits  100 x 100  3,500      TESScut cutout (200-s FFIs, CADENCENO 0,
+                                                  no pipeline aperture): 534 MB
+==========================  =========  =========  ===========================================
+
+Only ``tess`` and ``k2`` are written by default; name the others (``--only tess20s``). The
+scale curves (bench/scale.py) use a family of TESS-like files named ``tess-<R>x<C>-<N>``
+(``scaled_spec``), e.g. ``tess-13x13-50000``.
 
 Each holds a drifting star (Gaussian PSF) with a transit, sky background, noise and some
 QUALITY flags, in the FLUX, FLUX_ERR, FLUX_BKG and RAW_CNTS columns a pipeline writes. The same
@@ -41,12 +48,39 @@ class Spec:
     n_cadences: int
     cadence_days: float
     seed: int
+    tesscut: bool = False  # CADENCENO all 0, an APERTURE of zeros (TESScut writes no mask)
 
 
 SPECS = {
     "tess": Spec("tess", "bench-tess-11x11.fits", "TESS", 11, 11, 20_000, 2 / 1440, 11),
     "k2": Spec("k2", "bench-k2-50x50.fits", "K2", 50, 50, 4_000, 0.0204340, 50),
+    "tess20s": Spec("tess20s", "bench-tess20s-13x13.fits", "TESS", 13, 13, 120_000,
+                    20 / 86400, 13),
+    "tesscut": Spec("tesscut", "bench-tesscut-100x100.fits", "TESS", 100, 100, 3_500,
+                    200 / 86400, 100, tesscut=True),
 }
+DEFAULT_KEYS = ("tess", "k2")
+
+
+def scaled_spec(key: str) -> Spec | None:
+    """``tess-<rows>x<cols>-<cadences>``: a TESS-like 2-min file of that size, or None."""
+    parts = key.split("-")
+    if len(parts) != 3 or parts[0] != "tess" or "x" not in parts[1]:
+        return None
+    try:
+        rows, cols = (int(v) for v in parts[1].split("x"))
+        n = int(parts[2])
+    except ValueError:
+        return None
+    return Spec(key, f"bench-{key}.fits", "TESS", rows, cols, n, 2 / 1440,
+                1000 + rows * 7 + cols + n % 997)
+
+
+def spec_of(key: str) -> Spec:
+    spec = SPECS.get(key) or scaled_spec(key)
+    if spec is None:
+        raise KeyError(key)
+    return spec
 
 
 def _cube(spec: Spec) -> dict[str, np.ndarray]:
@@ -67,7 +101,7 @@ def _cube(spec: Spec) -> dict[str, np.ndarray]:
     rr = np.arange(rows, dtype=np.float32)[None, :, None]
     cc = np.arange(cols, dtype=np.float32)[None, None, :]
     star = np.empty((n, rows, cols), dtype=np.float32)
-    chunk = 1000
+    chunk = max(1, 2_000_000 // (rows * cols))
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         y = (rr - (r0 + dy[start:stop, None, None])) ** 2
@@ -87,6 +121,8 @@ def _cube(spec: Spec) -> dict[str, np.ndarray]:
     aperture = np.ones((rows, cols), dtype=np.int32)  # bit 1: collected
     inside = (rr[0] - r0) ** 2 + (cc[0] - c0) ** 2 <= (2.2 * sigma) ** 2
     aperture[inside] |= 2  # bit 2: the pipeline's optimal aperture
+    if spec.tesscut:
+        aperture[:] = 0
     return {"flux": flux.astype(np.float32), "flux_err": flux_err, "flux_bkg": flux_bkg,
             "raw": raw, "quality": quality, "aperture": aperture, "dx": dx, "dy": dy}
 
@@ -97,6 +133,8 @@ def tpf_hdulist(spec: Spec) -> fits.HDUList:
     start = 1468.27 if spec.mission == "TESS" else 2750.35
     time = start + spec.cadence_days * np.arange(n)
     cadenceno = (120_000 if spec.mission == "TESS" else 150_000) + np.arange(n)
+    if spec.tesscut:
+        cadenceno = np.zeros(n, dtype=np.int64)
     dim, npix = f"({cols},{rows})", rows * cols
     columns = [
         fits.Column("TIME", "D", unit="BJD - 2457000, days" if spec.mission == "TESS"
@@ -155,8 +193,8 @@ def write(folder: str | os.PathLike, keys: list[str] | None = None,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
-    for key in keys or list(SPECS):
-        spec = SPECS[key]
+    for key in keys or list(DEFAULT_KEYS):
+        spec = spec_of(key)
         path = folder / f"v{FORMAT_VERSION}-{spec.filename}"
         if not path.exists():
             handle, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-")
@@ -176,12 +214,13 @@ def write(folder: str | os.PathLike, keys: list[str] | None = None,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", help="where to write the files (reused when present)")
-    parser.add_argument("--only", choices=sorted(SPECS), action="append",
-                        help="write only this file (repeatable)")
+    parser.add_argument("--only", action="append",
+                        help=f"write only this file (repeatable): {', '.join(sorted(SPECS))} "
+                             "or tess-<R>x<C>-<N>")
     parser.add_argument("--sha", action="store_true", help="print each file's SHA-256")
     args = parser.parse_args(argv)
     for key, path in write(args.folder, args.only, verbose=True).items():
-        spec = SPECS[key]
+        spec = spec_of(key)
         line = (f"{key:5} {path}  {spec.rows}x{spec.cols} x {spec.n_cadences:,} cadences  "
                 f"{path.stat().st_size / 2**20:,.1f} MB")
         if args.sha:

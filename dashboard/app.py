@@ -17,12 +17,15 @@ from flask import jsonify, request
 
 from . import callbacks
 from .caching import JobQueueUnavailable, log_to_stderr, shared_cache
+from .callbacks import upload_route
 from .data import DataError
 from .data.object_store import open_object_store
 from .data.store import TPFStore
 from .fingerprint import code_fingerprint
+from .heap import keep_heap_small
 from .layout import page
 from .settings import Settings
+from .static_files import first_view_chunks, serve_static_files
 from .view.custom import BLOB_KIND, lightcurve_blob
 from .view.opening import opening
 from .view.owner import ViewRecord
@@ -40,17 +43,23 @@ def create_app(settings: Settings | Mapping | None = None) -> Dash:
     (or a setting is not of its kind)."""
     if not isinstance(settings, Settings):
         settings = Settings.from_env(**dict(settings or {}))
+    keep_heap_small()  # a server's freed memory goes back to the system (dashboard/heap.py)
     app = Dash(
         __name__,
         title="Is that blip real? · TPF dashboard",
         assets_folder=str(ASSETS),
         update_title=None,
-        # plotly.js then downloads beside the layout instead of after it (first view).
-        eager_loading=True,
-        compress=True,  # plotly.js and the first figures shrink ~3x; see docs/performance.md
+        # Only the components the page renders load their code (not MathJax, the markdown
+        # and date-picker chunks, dash_table's): ~3 MB less per first visit. plotly.js is
+        # assets/plotly-partial.min.js (tools/plotly/), a plain script that defines
+        # window.Plotly before the page renders, so dcc.Graph never fetches Dash's own.
+        eager_loading=False,
+        compress=False,  # static_files compresses, static files once (docs/performance.md)
         on_error=_show_error,
     )
     server = app.server
+    serve_static_files(server, app.get_asset_url(""))
+    app.config.external_scripts.extend(first_view_chunks(app.config.requests_pathname_prefix))
     if settings.secret_key:
         # Dash signs background-job handles with it. Without one, each worker reads a secret
         # from the job store, and a worker that first asks while Redis is down keeps a secret
@@ -82,6 +91,7 @@ def create_app(settings: Settings | Mapping | None = None) -> Dash:
 
     app.layout = layout
     callbacks.register(app, store, settings)
+    upload_route.register(app, store, settings)  # TPF uploads streamed to disk
     _routes(app, store, settings, default_id)
     app.store = store
     app.default_file = default_id
@@ -100,11 +110,8 @@ def _open_source(store: TPFStore, settings: Settings) -> str:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return store.add(bytes(source), settings.filename or "file", local=True)
     path = Path(source)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
-    return store.add(data, settings.filename or path.name, local=True)
+    # Read in pieces, never whole: a TESS 20-second file is ~250 MB (data/tpf_stream.py).
+    return store.add_file(path, settings.filename or path.name, local=True)
 
 
 def _catalogue(store: TPFStore, settings: Settings) -> dict | None:
