@@ -59,7 +59,8 @@ def create_app(settings: Settings | Mapping | None = None) -> Dash:
     )
     server = app.server
     serve_static_files(server, app.get_asset_url(""))
-    app.config.external_scripts.extend(first_view_chunks(app.config.requests_pathname_prefix))
+    for chunk in first_view_chunks():
+        app.scripts.append_script(chunk)
     if settings.secret_key:
         # Dash signs background-job handles with it. Without one, each worker reads a secret
         # from the job store, and a worker that first asks while Redis is down keeps a secret

@@ -130,19 +130,12 @@ def serve_static_files(server: Flask, assets_prefix: str = "/assets/") -> Compre
 FIRST_VIEW_CHUNKS = ("graph", "slider", "dropdown", "upload")
 
 
-def first_view_chunks(requests_prefix: str) -> list[dict]:
-    """``external_scripts`` entries for :data:`FIRST_VIEW_CHUNKS`, fingerprinted as Dash
-    fingerprints its own scripts (so browsers keep them)."""
+def first_view_chunks() -> list[dict]:
+    """Script resources (``app.scripts.append_script``) for :data:`FIRST_VIEW_CHUNKS`: Dash
+    writes their URLs as it writes its own, fingerprinted (browsers keep them) and under the
+    prefix of each request (a notebook sets its proxy's prefix after the app is built)."""
     from dash import dcc
-    from dash.fingerprint import build_fingerprint
 
     folder = Path(dcc.__file__).parent
-    out = []
-    for name in FIRST_VIEW_CHUNKS:
-        path = folder / f"async-{name}.js"
-        if path.exists():
-            fingerprint = build_fingerprint(f"dcc/async-{name}.js", dcc.__version__,
-                                            int(path.stat().st_mtime))
-            out.append({"src": f"{requests_prefix}_dash-component-suites/dash/{fingerprint}"})
-    return out
-
+    return [{"relative_package_path": f"dcc/async-{name}.js", "namespace": "dash"}
+            for name in FIRST_VIEW_CHUNKS if (folder / f"async-{name}.js").exists()]
