@@ -153,22 +153,36 @@
     return batch && batch.pixels ? batch : null;
   }
 
+  /* The first frames of the batches to have for showing `frame` of a source of `frames`
+   * frames in batches of `size`: its own, the next, and the one before when `frame` sits in
+   * the first half of its own. None for a frame the source does not have: a new file's
+   * source arrives while the old file's frame is still wanted, and the view's owner then
+   * asks for one inside it. */
+  function batchesFor(frame, size, frames) {
+    if (!(frame >= 0 && frame < frames)) return [];
+    const first = frame - (frame % size);
+    const out = [first];
+    if (first + size < frames) out.push(first + size);
+    if (first > 0 && frame - first < size / 2) out.push(first - size);
+    return out;
+  }
+
   /* Show `frame`: at once when its batch is here, else as soon as it arrives (unless another
    * frame has been selected meanwhile). The batches either side are fetched ahead. */
   function show(frame) {
     painter.want = frame;
     if (!painter.source || frame === null || frame === undefined) return;
+    const wanted = batchesFor(frame, painter.source.batch, painter.source.frames);
+    if (!wanted.length) return;
     const batch = readyBatch(frame);
     if (batch) {
       if (frame !== painter.painted) paint(frame, batch);
     } else {
-      load(batchStart(frame)).then(function (b) {
+      load(wanted[0]).then(function (b) {
         if (painter.want === frame) paint(frame, b);
       }, function () {});
     }
-    const size = painter.source.batch, first = batchStart(frame);
-    if (first + size < painter.source.frames) load(first + size).catch(function () {});
-    if (first > 0 && frame - first < size / 2) load(first - size).catch(function () {});
+    for (const first of wanted.slice(1)) load(first).catch(function () {});
   }
 
   /* The canvas in the heatmap's layer, created (again) when Plotly has rebuilt the layer. */
@@ -274,7 +288,7 @@
 
   return {
     // pure, for node's tests
-    parseBatch, colourStops, colour, frameImage, batchesToForget,
+    parseBatch, colourStops, colour, frameImage, batchesToForget, batchesFor,
     // the page's painter
     show, repaint, setSource,
     configure: function (options) {

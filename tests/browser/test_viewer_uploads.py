@@ -135,3 +135,25 @@ def test_a_new_file_gets_its_own_axes_and_reset_returns_to_them(open_page, fresh
     wait_until(lambda: page.evaluate(AXES)["x"] == fresh["x"]
                and page.evaluate(AXES)["y"] == fresh["y"],
                message=lambda: f"Reset axes to return to the stamp: {page.evaluate(AXES)}")
+
+
+def test_a_shorter_file_opened_past_its_end_shows_its_first_frame(open_page, fresh_server,
+                                                                  shared_file):
+    """At frame 311 of the demo, open the 10-cadence Sirius file: it opens at its frame 0,
+    painted, with no message. (The painter used to ask the new file for the old file's frames
+    304-311 first: the page said "That frame request is not valid.")"""
+    path = shared_file(SIRIUS_TPF)
+    with fits.open(path) as hdus:
+        flux = np.asarray(hdus[1].data["FLUX"], dtype=np.float32)
+    page = open_page(fresh_server().url)
+    page.evaluate("f => window.tpf.view.owner().select(f)", 311)
+    wait_until(lambda: shown(page)["frame"] == "311", message="frame 311 of the demo")
+    page.set_input_files(UPLOAD_INPUT, str(path))
+    wait_until(lambda: shown(page)["max"] == 9 and shown(page)["frame"] == "0",
+               message=lambda: f"frame 0 of 10 shown: {shown(page)}")
+    painted = """() => { const p = window.tpf.frames.paintedPixels();
+                         return p && window.tpf.frames.painted() === 0 ? Array.from(p) : null; }"""
+    got = wait_until(lambda: page.evaluate(painted), message="frame 0 painted")
+    assert np.array_equal(np.array(got, np.float32), flux[0].ravel(), equal_nan=True)
+    page.wait_for_timeout(500)
+    assert (page.text_content("#browser-message") or "").strip() == ""

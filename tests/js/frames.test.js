@@ -58,3 +58,16 @@ test("the farthest batches from the cursor go first when over the budget", () =>
   assert.deepEqual(frames.batchesToForget([b(0), b(100), b(200), b(300)], 120, 250), [300, 0]);
   assert.deepEqual(frames.batchesToForget([b(0), b(100)], 0, 1000), []);
 });
+
+test("the batches fetched for a frame: its own and the next, the one before in its first half", () => {
+  assert.deepEqual(frames.batchesFor(0, 256, 20000), [0, 256]);
+  assert.deepEqual(frames.batchesFor(300, 256, 20000), [256, 512, 0]);
+  assert.deepEqual(frames.batchesFor(500, 256, 20000), [256, 512]);
+  assert.deepEqual(frames.batchesFor(19999, 256, 20000), [19968, 19712]);  // none after it
+  assert.deepEqual(frames.batchesFor(19999, 16, 20000), [19984]);
+  // A frame the source does not have (a new 10-frame file's source, the old file's frame
+  // 311 still wanted): nothing is asked for, where a request for frames 304.. was refused.
+  assert.deepEqual(frames.batchesFor(311, 8, 10), []);
+  assert.deepEqual(frames.batchesFor(-1, 8, 10), []);
+  assert.deepEqual(frames.batchesFor(9, 8, 10), [8, 0]);
+});
