@@ -140,10 +140,15 @@ class Load:
     # callback model: one POST per frame
     def frame_body(self, frame: int) -> bytes:
         self.sync_count += 1
-        # What the page last drew is another frame (-1), so the patch of this one comes back.
+        # What the page last drew is as the layout drew it (the same look, outline, marks and
+        # sky) but another frame (-1), so the patch of this one frame comes back, as in a
+        # browser. (Sending only {file, frame} made every step redraw the outline, the marks
+        # and the sky slots too.)
+        drawn = dict((self.step_cb.props.get("pixels-drawn") or {}).get("data") or {})
+        drawn.update(file=self.file, frame=-1)
         return self.step_cb.payload(**{
             "frame-sync.data": {"file": self.file, "frame": frame, "at": self.sync_count},
-            "pixels-drawn.data": {"file": self.file, "frame": -1}})
+            "pixels-drawn.data": drawn})
 
     def good_frame(self, frame: int):
         """A pixels patch for this frame, and no error message beside it."""
