@@ -27,7 +27,6 @@ import astropy.units as u
 import requests
 from astropy.coordinates import Angle, SkyCoord
 from astroquery.exceptions import InvalidQueryError, RemoteServiceError
-from astroquery.mast import ObservationsClass, TesscutClass
 from requests.adapters import HTTPAdapter
 
 from .archive_products import (
@@ -95,6 +94,10 @@ class MastArchive:
         self.timeout = float(timeout)
         self.resolver_url = resolver_url
         self.cone_radius = Angle(cone_radius_arcsec, u.arcsec)
+        # Imported here, not at the top: astroquery's MAST module is ~7 MiB of every server
+        # process, and only archive searches and downloads (background jobs) need it.
+        from astroquery.mast import ObservationsClass, TesscutClass
+
         self._observations = ObservationsClass()
         self._tesscut = TesscutClass()
         portal = self._observations._portal_api_connection

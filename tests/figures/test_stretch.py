@@ -88,6 +88,40 @@ def test_stop_colours_follow_the_stretch_formula(scale, formula):
         assert colour_parameter(colour) == pytest.approx(formula(position), abs=0.01)
 
 
+@pytest.mark.parametrize("scale, name, options", [
+    ("linear", "LinearStretch", {}), ("log", "LogStretch", {"a": 1000}),
+    ("sqrt", "SqrtStretch", {}), ("asinh", "AsinhStretch", {"a": 0.1}),
+])
+def test_stretches_are_astropys(scale, name, options):
+    """The written-out stretches equal astropy.visualization's own on [0, 1]."""
+    from astropy import visualization
+
+    x = np.linspace(0, 1, 1001)
+    want = getattr(visualization, name)(**options)(x)
+    np.testing.assert_allclose(SCALES[scale](x), want, rtol=1e-12, atol=1e-12)
+
+
+def test_the_server_does_not_import_matplotlib_or_astroquerys_clients():
+    """Building the app pulls in neither matplotlib (astropy.visualization did: ~14 MiB) nor
+    astroquery's MAST, VizieR and SkyBoT clients (~7 MiB, asked for only by searches and sky
+    queries): memory of every worker (docs/performance.md, big files)."""
+    import subprocess
+    import sys
+
+    heavy = ["matplotlib", "astroquery.mast", "astroquery.vizier", "astroquery.imcce"]
+    code = ("import sys, dashboard.app; dashboard.app.create_app({'cache_dir': sys.argv[1]}); "
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_dir())], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def tmp_dir():
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="tpf-imports-")
+
+
 def test_unknown_scale_is_refused():
     """An unknown scale name is a ValueError naming the choices."""
     with pytest.raises(ValueError, match="linear"):

@@ -16,6 +16,7 @@ stamp pixels through the WCS. Positions are stamp pixels (x = column index, y = 
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -25,7 +26,6 @@ import astropy.units as u
 import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.time import Time
-from astroquery.imcce import SkybotClass
 
 from ..errors import DataError
 from ..wcs import sky_to_pixel, stamp_wcs
@@ -89,14 +89,22 @@ class KnownObjects:
                 "objects": [o.to_dict() for o in self.objects]}
 
 
-class _Skybot(SkybotClass):
-    def __init__(self, url: str, timeout: float):
-        super().__init__()
-        self.url, self.timeout = url, timeout
+@functools.cache
+def _skybot_class():
+    """astroquery's SkyBoT client bound to our URL and timeout, made when first asked for
+    (astroquery is ~7 MiB of every server process otherwise)."""
+    from astroquery.imcce import SkybotClass
 
-    def _request(self, method, url, **kwargs):
-        kwargs.update(timeout=self.timeout, cache=False)
-        return super()._request(method, self.url, **kwargs)
+    class _Skybot(SkybotClass):
+        def __init__(self, url: str, timeout: float):
+            super().__init__()
+            self.url, self.timeout = url, timeout
+
+        def _request(self, method, url, **kwargs):
+            kwargs.update(timeout=self.timeout, cache=False)
+            return super()._request(method, self.url, **kwargs)
+
+    return _Skybot
 
 
 class SkyBoT(SkyService):
@@ -122,7 +130,7 @@ class SkyBoT(SkyService):
         return value["objects"], cached
 
     def _query(self, ra, dec, radius_deg, jd_utc, observatory) -> dict:
-        skybot = _Skybot(self.url, self.timeout)  # per query: the client keeps query state
+        skybot = _skybot_class()(self.url, self.timeout)  # per query: the client keeps query state
         with self._sessions(skybot._session), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # NoResultsWarning: an empty list says it
             table = skybot.cone_search(

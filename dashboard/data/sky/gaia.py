@@ -10,9 +10,10 @@ keeps the brightest.
 
 from __future__ import annotations
 
+import functools
+
 import astropy.units as u
 from astropy.coordinates import SkyCoord
-from astroquery.vizier import VizierClass
 
 from .services import VIZIER_URL, ConeResult, SkyService, setting_url
 from .sources import Source, finite_or_none
@@ -23,13 +24,21 @@ _COLUMNS = ["Source", "RA_ICRS", "DE_ICRS", "pmRA", "pmDE", "+Gmag", "BPmag", "R
 _BANDS = (("G", "Gmag"), ("BP", "BPmag"), ("RP", "RPmag"))
 
 
-class _Vizier(VizierClass):
-    def __init__(self, base_url: str, **kwargs):
-        super().__init__(**kwargs)
-        self.base_url = base_url
+@functools.cache
+def _vizier_class():
+    """astroquery's VizieR client with a base URL of our choice, made when first asked for
+    (astroquery is ~7 MiB of every server process otherwise)."""
+    from astroquery.vizier import VizierClass
 
-    def _server_to_url(self, return_type="votable"):
-        return f"{self.base_url}/viz-bin/{return_type}"
+    class _Vizier(VizierClass):
+        def __init__(self, base_url: str, **kwargs):
+            super().__init__(**kwargs)
+            self.base_url = base_url
+
+        def _server_to_url(self, return_type="votable"):
+            return f"{self.base_url}/viz-bin/{return_type}"
+
+    return _Vizier
 
 
 class GaiaDR3(SkyService):
@@ -62,7 +71,7 @@ class GaiaDR3(SkyService):
         filters = {} if limit is None else {"Gmag": f"<{limit:g}"}
         # A client per query: astroquery's clients keep per-query state, and pages query from
         # several threads at once.
-        vizier = _Vizier(self.url, columns=list(_COLUMNS), row_limit=self.row_limit,
+        vizier = _vizier_class()(self.url, columns=list(_COLUMNS), row_limit=self.row_limit,
                          timeout=self.timeout)
         with self._sessions(vizier._session):
             tables = vizier.query_region(

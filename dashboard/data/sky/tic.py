@@ -16,7 +16,6 @@ import warnings
 
 import astropy.units as u
 from astropy.coordinates import SkyCoord
-from astroquery.mast import CatalogsClass
 
 from .services import MAST_CATALOGS_URL, ConeResult, SkyService, setting_url
 from .sources import Source, finite_or_none
@@ -49,9 +48,11 @@ class TessInputCatalog(SkyService):
         return ConeResult(self.catalogue, [Source.from_dict(s) for s in value["sources"]],
                           from_cache=cached)
 
-    def _client(self) -> CatalogsClass:
+    def _client(self):
         """A client per query: astroquery's keep per-query state (the current service and
         connection), and pages query from several threads at once."""
+        from astroquery.mast import CatalogsClass  # only when a catalogue is asked for
+
         catalogs = CatalogsClass()
         portal = catalogs._portal_api_connection
         portal.MAST_REQUEST_URL = self.url + "/api/v0/invoke"
