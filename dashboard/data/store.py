@@ -34,7 +34,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import threading
 import time
@@ -42,31 +41,23 @@ from collections import OrderedDict
 from pathlib import Path
 
 from . import arrays, local_cache, tpf_stream
-from .errors import DataError
-from .object_store import ObjectStore, StoreUnavailable, file_id
+from .errors import DataError, reading
+from .object_store import ObjectStore, file_id
 from .shared_cache import FailSoftCache
+from .store_sharing import SharedFiles, check_id, write_atomically, write_name
 from .tpf import TargetPixelFile, open_tpf
 
 log = logging.getLogger(__name__)
 
 __all__ = ["TPFStore", "file_id"]
 
-_ID = re.compile(r"[0-9a-f]{20}")
 TPF_KIND = "tpf"  # the object store's kind for target pixel files
 _GONE = "That file is no longer in the server's cache; open it again."
-_BLOB_GONE = "That file is no longer in the server's cache; upload it again."
-_UNREACHABLE = ("That file is kept in the dashboard's file store, which does not answer just "
-                "now; try again in a minute.")
 _TOUCH_EVERY_S = 60.0  # an entry served from memory is marked used on disk this often
 
 
-def _check_id(fid) -> None:
-    """Only ids of the store's own shape are looked up: nothing else reaches a path."""
-    if not isinstance(fid, str) or not _ID.fullmatch(fid):
-        raise DataError("That file reference is not valid; open the file again.")
 
-
-class TPFStore:
+class TPFStore(SharedFiles):
     def __init__(self, directory: str | os.PathLike, max_open: int = 8, shared=None,
                  namespace: str = "tpf", max_unpacked: int | None = None,
                  objects: ObjectStore | None = None, max_local_bytes: int | None = None):
@@ -105,8 +96,8 @@ class TPFStore:
                         decoded = open_tpf(data, filename=filename, max_bytes=self.max_unpacked)
                         path = self._path(fid)
                         if not path.exists():
-                            _write_atomically(path, data)
-                            _write_name(path, filename)
+                            write_atomically(path, data)
+                            write_name(path, filename)
                         tpf = self._convert(fid, decoded)
                     self._remember(fid, tpf)
         if local:
@@ -125,24 +116,18 @@ class TPFStore:
         :meth:`add`; otherwise the kept copy is published to the object store, streamed."""
         path = Path(path)
         try:
-            if fid is None:
-                with open(path, "rb") as handle:
-                    fid = hashlib.file_digest(handle, "sha256").hexdigest()[:20]
-            if self._opened(fid) is None:
-                with self._one_at_a_time(fid):
-                    if self._opened(fid) is None:
-                        tpf = self._load_arrays(fid, filename)
-                        if tpf is None:
-                            tpf = self._open_path(fid, path, filename)
-                            self._keep_file(fid, path, filename, move)
-                        self._remember(fid, tpf)
-        except FileNotFoundError:
-            raise DataError(f"No such file: {path}") from None
-        except IsADirectoryError:
-            raise DataError(f"{path} is a folder; give a target pixel file "
-                            "(.fits or .fits.gz).") from None
-        except OSError as exc:
-            raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
+            with reading(path):
+                if fid is None:
+                    with open(path, "rb") as handle:
+                        fid = hashlib.file_digest(handle, "sha256").hexdigest()[:20]
+                if self._opened(fid) is None:
+                    with self._one_at_a_time(fid):
+                        if self._opened(fid) is None:
+                            tpf = self._load_arrays(fid, filename)
+                            if tpf is None:
+                                tpf = self._open_path(fid, path, filename)
+                                self._keep_file(fid, path, filename, move)
+                            self._remember(fid, tpf)
         finally:
             if move:
                 path.unlink(missing_ok=True)
@@ -176,12 +161,12 @@ class TPFStore:
                 os.replace(path, stored)
             else:
                 arrays.write_atomically(stored, lambda out: _copy_into(path, out))
-        _write_atomically(stored.with_suffix(".json"), json.dumps({"filename": filename}).encode())
+        write_atomically(stored.with_suffix(".json"), json.dumps({"filename": filename}).encode())
 
     def get(self, fid: str) -> TargetPixelFile:
         """The opened file for an id: from this process's memory, this server's folder, or
         fetched from the object store (once, whoever else asks meanwhile)."""
-        _check_id(fid)
+        check_id(fid)
         tpf = self._opened(fid)
         if tpf is not None:
             return tpf
@@ -307,75 +292,6 @@ class TPFStore:
                 self._derived.popitem(last=False)
         return value
 
-    def put_blob(self, data: bytes, kind: str, name: str, *, local: bool = False) -> str:
-        """Keep bytes that are not a TPF (an uploaded light curve) by content id; published to
-        the object store as :meth:`add` does."""
-        fid = file_id(data)
-        path = self._blob_path(fid, kind)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, data)
-            _write_name(path, name)
-        if not local:
-            self._publish(kind, fid, data, name)
-        return fid
-
-    def get_blob(self, fid: str, kind: str) -> tuple[bytes, str]:
-        _check_id(fid)
-        path = self._blob_path(fid, kind)
-        if not path.exists() and self.objects is not None:
-            with self._one_at_a_time(f"{kind}/{fid}"), local_cache.process_lock(
-                    self._lock_path(path.parent, fid), self._lock_wait()):
-                if not path.exists():
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    self._fetch(kind, fid, path, _BLOB_GONE)
-        try:
-            data = path.read_bytes()
-        except OSError:
-            raise DataError(_BLOB_GONE) from None
-        try:
-            name = json.loads(path.with_suffix(".json").read_text())["filename"]
-        except (OSError, ValueError, KeyError):
-            name = "uploaded file"
-        return data, name
-
-    # -- the object store ---------------------------------------------------------------------
-
-    def _publish(self, kind: str, fid: str, data: bytes | Path, filename: str) -> None:
-        """Put the file in the object store unless it is there (asked each time: a bucket's
-        lifecycle rule may have expired it since); DataError (the upload is refused: another
-        server could not open it) if the store does not answer."""
-        if self.objects is None:
-            return
-        try:
-            if not self.objects.exists(kind, fid):
-                self.objects.put(kind, fid, data, filename)
-        except StoreUnavailable:
-            raise StoreUnavailable(
-                f"{filename} was read but could not be stored: the dashboard's file store does "
-                "not answer just now, and the other servers could not open it. Try again in a "
-                "minute.") from None
-
-    def _fetch(self, kind: str, fid: str, path: Path, gone: str) -> None:
-        """Bring the file from the object store to ``path`` (whole and checked, or not at
-        all) with its name beside it; DataError ``gone`` if the store has no such file."""
-        try:
-            filename = self.objects.fetch(kind, fid, path)
-        except StoreUnavailable:
-            raise StoreUnavailable(_UNREACHABLE) from None
-        if filename is None:
-            raise DataError(gone)
-        _write_name(path, filename)
-
-    def _lock_wait(self) -> float:
-        """How long a process waits for another's fetch: longer than any one fetch should take
-        (two tries of the store's timeout, then the transfer)."""
-        return max(30.0, 6 * self.objects.timeout)
-
-    @staticmethod
-    def _lock_path(folder: Path, fid: str) -> Path:
-        return folder / ".locks" / fid
-
     # -- this server's folder -----------------------------------------------------------------
 
     def _evict(self, just_used: str) -> None:
@@ -400,13 +316,6 @@ class TPFStore:
     def _path(self, fid: str) -> Path:
         return self.directory / f"{fid}.fits"
 
-    def _blob_path(self, fid: str, kind: str) -> Path:
-        return self.directory.parent / kind / f"{fid}.bin"
-
-
-def _write_name(path: Path, filename: str) -> None:
-    _write_atomically(path.with_suffix(".json"), json.dumps({"filename": filename}).encode())
-
 
 def _return_freed_memory() -> None:
     """Give the C heap's free memory back to the system (glibc's ``malloc_trim``): decoding a
@@ -422,8 +331,3 @@ def _return_freed_memory() -> None:
 def _copy_into(source: Path, out) -> None:
     with open(source, "rb") as handle:
         shutil.copyfileobj(handle, out, 2**20)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename: readers never see half a file."""
-    arrays.write_atomically(path, lambda out: out.write(data))

@@ -23,7 +23,7 @@ from astropy.io import fits
 from astropy.time import Time
 
 from .apertures import default_aperture
-from .errors import DataError
+from .errors import DataError, reading
 from .fits_headers import (
     BJD_REFERENCE,
     float_or_none,
@@ -225,15 +225,8 @@ def _read_source(source, filename: str | None) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source), filename or "uploaded file"
     path = Path(source)
-    try:
+    with reading(path):
         return path.read_bytes(), filename or path.name
-    except FileNotFoundError:
-        raise DataError(f"No such file: {path}") from None
-    except IsADirectoryError:
-        raise DataError(f"{path} is a folder; give a target pixel file "
-                        "(.fits or .fits.gz).") from None
-    except OSError as exc:
-        raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _describe_unreadable(data: bytes, filename: str, exc: Exception) -> str:
