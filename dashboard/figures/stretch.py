@@ -17,11 +17,18 @@ from plotly.colors import get_colorscale, sample_colorscale
 
 _LOG_A = 1000.0  # LogStretch(a=1000): y = log(a x + 1) / log(a + 1)
 _ASINH_A = 0.1  # AsinhStretch(a=0.1): y = asinh(x / a) / asinh(1 / a)
+
+
+def _unit(x) -> np.ndarray:
+    """Values clipped to [0, 1] first, as astropy's stretches do by default (``clip=True``)."""
+    return np.clip(np.asarray(x, dtype=float), 0.0, 1.0)
+
+
 SCALES = {
-    "linear": lambda x: np.asarray(x, dtype=float),
-    "log": lambda x: np.log1p(_LOG_A * np.asarray(x, dtype=float)) / np.log1p(_LOG_A),
-    "sqrt": lambda x: np.sqrt(np.asarray(x, dtype=float)),
-    "asinh": lambda x: np.arcsinh(np.asarray(x, dtype=float) / _ASINH_A) / np.arcsinh(1 / _ASINH_A),
+    "linear": _unit,
+    "log": lambda x: np.log1p(_LOG_A * _unit(x)) / np.log1p(_LOG_A),
+    "sqrt": lambda x: np.sqrt(_unit(x)),
+    "asinh": lambda x: np.arcsinh(_unit(x) / _ASINH_A) / np.arcsinh(1 / _ASINH_A),
 }
 # The view's colour-map names and the Plotly colour scales behind them. "gray" runs black to
 # white (plotly's "Greys" runs the other way); difference maps are diverging, white at zero,
