@@ -32,6 +32,12 @@ from .fits_headers import (
     target_name,
     time_system_of,
 )
+from .fits_integrity import (
+    check_complete,
+    check_extensions_present,
+    check_whole_blocks,
+    describe_unreadable,
+)
 from .gunzip import gunzip
 from .quality import QualityFlags, flags_for
 from .wcs import read_wcs
@@ -39,7 +45,6 @@ from .wcs import read_wcs
 _PIXEL_TABLE_NAMES = ("TARGETTABLES", "PIXELS")
 _LIGHTCURVE_COLUMNS = {"SAP_FLUX", "PDCSAP_FLUX", "FCOR", "FRAW", "KSPSAP_FLUX"}
 _PIPELINE_APERTURE_BIT = 2
-_FITS_BLOCK = 2880
 # Stretch levels come from a sorted sample of the cube; this many values keep any percentile
 # within a small fraction of a percent of the exact one while the sort stays in milliseconds.
 _LEVEL_SAMPLE_SIZE = 1_000_000
@@ -203,22 +208,19 @@ def open_tpf(source: str | os.PathLike | bytes | bytearray | memoryview,
     """
     data, filename = _read_source(source, filename)
     data = gunzip(data, filename, max_bytes)
-    if data.startswith(b"SIMPLE  =") and len(data) % _FITS_BLOCK:
-        raise DataError(
-            f"{filename} is truncated: {len(data):,} bytes is not a whole number of 2880-byte "
-            "FITS blocks, so the end of the file is missing. Download it again.")
+    check_whole_blocks(data, filename)
     try:
         with warnings.catch_warnings():
             # Kepler files often carry CHECKSUM without DATASUM; astropy warns but the data is fine.
             warnings.simplefilter("ignore")
             with fits.open(io.BytesIO(data), memmap=False, lazy_load_hdus=False) as hdul:
                 tpf = _from_hdulist(hdul, filename)
-                tpf.notices = _check_complete(hdul, len(data), filename)
+                tpf.notices = check_complete(hdul, len(data), filename)
                 return tpf
     except DataError:
         raise
     except (OSError, ValueError, TypeError, IndexError, KeyError, EOFError) as exc:
-        raise DataError(_describe_unreadable(data, filename, exc)) from None
+        raise DataError(describe_unreadable(data, filename, exc)) from None
 
 
 def _read_source(source, filename: str | None) -> tuple[bytes, str]:
@@ -227,51 +229,6 @@ def _read_source(source, filename: str | None) -> tuple[bytes, str]:
     path = Path(source)
     with reading(path):
         return path.read_bytes(), filename or path.name
-
-
-def _describe_unreadable(data: bytes, filename: str, exc: Exception) -> str:
-    if not data:
-        return f"{filename} is empty: it holds no bytes at all."
-    if not data.startswith(b"SIMPLE  ="):
-        return (f"{filename} is not a FITS file (it does not start with a FITS header). "
-                "Give a Kepler, K2 or TESS target pixel file (.fits or .fits.gz).")
-    return (f"{filename} looks like FITS but could not be read ({exc}); it is probably "
-            "truncated or corrupt. Download it again.")
-
-
-def _check_complete(hdul: fits.HDUList, size: int, filename: str) -> list[str]:
-    """Refuse a target pixel file whose data ends early, even when cut on a block boundary.
-
-    A file that stops exactly where an HDU ends, short of the extensions NEXTEND announces, is
-    not refused: every pixel it holds is there, and only the missing extension (one the viewer
-    may not even read) is lost. It opens with a notice saying so.
-    """
-    end = 0
-    for hdu in hdul:
-        info = hdu.fileinfo()
-        if info:
-            end = max(end, info["datLoc"] + info["datSpan"])
-            if info["datLoc"] + info["datSpan"] > size:
-                raise DataError(f"{filename} is truncated: extension {hdu.name or '?'} ends past "
-                                "the end of the file. Download it again.")
-    expected = hdul[0].header.get("NEXTEND")
-    present = len(hdul) - 1
-    if not isinstance(expected, int) or present >= expected:
-        return []
-    if end < size:  # bytes after the last whole HDU: the next one was cut inside its header
-        raise DataError(f"{filename} is truncated: its header announces {expected} extensions "
-                        f"but only {present} are whole. Download it again.")
-    return [f"{filename} may be cut short: its header announces {expected} extensions but only "
-            f"{present} are present. Each of those is complete, so what is shown is as the "
-            "file has it; download it again if you need the rest."]
-
-
-def _check_extensions_present(hdul: fits.HDUList, filename: str) -> None:
-    """For a file with no pixel table: say it was cut short if extensions are missing."""
-    expected = hdul[0].header.get("NEXTEND")
-    if isinstance(expected, int) and len(hdul) - 1 < expected:
-        raise DataError(f"{filename} is truncated: its header announces {expected} extensions "
-                        f"but only {len(hdul) - 1} are present. Download it again.")
 
 
 def _find_pixel_table(hdul: fits.HDUList, filename: str) -> fits.BinTableHDU:
@@ -291,7 +248,7 @@ def _find_pixel_table(hdul: fits.HDUList, filename: str) -> fits.BinTableHDU:
                 f"{filename} holds only images ({len(images)} image extension(s)), not the "
                 "per-cadence pixel table of a target pixel file. Give the *_lpd-targ.fits(.gz) "
                 "(Kepler/K2) or *_tp.fits (TESS) file.")
-        _check_extensions_present(hdul, filename)  # primary header only: was it cut short?
+        check_extensions_present(hdul, filename)  # primary header only: was it cut short?
         raise DataError(f"{filename} is a FITS file without any table: it is not a target "
                         "pixel file.")
     names = {name.upper() for hdu in tables for name in hdu.columns.names}
@@ -324,7 +281,7 @@ def from_hdulist_with_columns(hdul: fits.HDUList, filename: str, size: int,
     if int(table.header.get("NAXIS2", 0)) == 0:
         raise DataError(f"{filename} is a target pixel file with no cadences in it.")
     tpf = _from_hdulist(hdul, filename, table, read(table))
-    tpf.notices = _check_complete(hdul, size, filename)
+    tpf.notices = check_complete(hdul, size, filename)
     return tpf
 
 
