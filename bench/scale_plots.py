@@ -64,29 +64,15 @@ def plot_cadences(rows, out: Path, load: str) -> None:
         memory.lines[-1].set_color(colour)
         _panel(serve, family, "cadences", "startup_s", stamp, "o-")
         serve.lines[-1].set_color(colour)
-    which = ("TESS-like 11x11, 20,000", "Kepler-10 9x7, 1,021")
-    for ax, key in ((view, "view"), (step, "step"), (memory, "rss")):
-        x = [v["cadences"] for n, v in LIGHTKURVE.items() if n in which]
-        y = [v[key] for n, v in LIGHTKURVE.items() if n in which]
-        ax.plot(x, y, "kx", markersize=8, label="lightkurve interact()")
+    _lightkurve(axes, "cadences", ("TESS-like 11x11, 20,000", "Kepler-10 9x7, 1,021"),
+                "lightkurve interact()")
     view.axhline(1.0, color="grey", linestyle=":", linewidth=1)
     view.annotate("target: 1.0 s at 20,000 (cold)", (1000, 1.0), fontsize=7, color="grey")
     view.plot([120_000], [2.0], marker="_", color="grey", markersize=20)
     step.axhline(20, color="grey", linestyle=":", linewidth=1)
     serve.axhline(5, color="grey", linestyle=":", linewidth=1)
-    for ax, title, unit in ((view, "First view", "s"), (step, "Key press to painted frame", "ms"),
-                            (memory, "Server RSS after stepping through every frame", "MiB"),
-                            (serve, "python -m dashboard FILE: serving after", "s")):
-        ax.set_xscale("log")
-        ax.set_xlabel("cadences")
-        ax.set_ylabel(unit)
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=7)
-        ax.set_ylim(bottom=0)
-    fig.suptitle(f"Against the number of cadences (TESS-like files; {load})", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    _finish(fig, axes, "cadences",
+            f"Against the number of cadences (TESS-like files; {load})", out)
 
 
 def plot_stamps(rows, out: Path, load: str) -> None:
@@ -104,23 +90,38 @@ def plot_stamps(rows, out: Path, load: str) -> None:
     _panel(memory, family, "pixels", "rss_mib", "after stepping", "o-")
     _panel(memory, family, "pixels", "budget_mib", "budget (1.5 x cube + 100)", ":")
     _panel(serve, family, "pixels", "startup_s", "serving after", "o-")
-    which = ("K2-like 50x50, 4,000", "TESS-like 11x11, 20,000")
-    for ax, key in ((view, "view"), (step, "step"), (memory, "rss")):
-        x = [v["pixels"] for n, v in LIGHTKURVE.items() if n in which]
-        y = [v[key] for n, v in LIGHTKURVE.items() if n in which]
-        ax.plot(x, y, "kx", markersize=8, label="lightkurve interact() (20,000 / 4,000 cad.)")
+    _lightkurve(axes, "pixels", ("K2-like 50x50, 4,000", "TESS-like 11x11, 20,000"),
+                "lightkurve interact() (20,000 / 4,000 cad.)")
     step.axhline(30, color="grey", linestyle=":", linewidth=1)
     step.annotate("target at 100x100: 30 ms", (100, 30), fontsize=7, color="grey")
-    for ax, title, unit in ((view, "First view", "s"), (step, "Key press to painted frame", "ms"),
-                            (memory, "Server RSS after stepping through every frame", "MiB"),
-                            (serve, "python -m dashboard FILE: serving after", "s")):
+    _finish(fig, axes, "pixels in the stamp",
+            f"Against the stamp's size (3,500 cadences; {load})", out)
+
+
+def _lightkurve(axes, x_key: str, which: tuple, label: str) -> None:
+    """lightkurve interact()'s figures (field notes) as crosses on the view, step and RSS panels."""
+    (view, step), (memory, _) = axes
+    for ax, key in ((view, "view"), (step, "step"), (memory, "rss")):
+        x = [v[x_key] for n, v in LIGHTKURVE.items() if n in which]
+        y = [v[key] for n, v in LIGHTKURVE.items() if n in which]
+        ax.plot(x, y, "kx", markersize=8, label=label)
+
+
+def _finish(fig, axes, xlabel: str, title: str, out: Path) -> None:
+    """The four panels' titles, units and log x axis; the figure written to ``out``."""
+    import matplotlib.pyplot as plt
+
+    (view, step), (memory, serve) = axes
+    for ax, name, unit in ((view, "First view", "s"), (step, "Key press to painted frame", "ms"),
+                           (memory, "Server RSS after stepping through every frame", "MiB"),
+                           (serve, "python -m dashboard FILE: serving after", "s")):
         ax.set_xscale("log")
-        ax.set_xlabel("pixels in the stamp")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel(unit)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(name, fontsize=10)
         ax.legend(fontsize=7)
         ax.set_ylim(bottom=0)
-    fig.suptitle(f"Against the stamp's size (3,500 cadences; {load})", fontsize=11)
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
