@@ -64,7 +64,8 @@ def _watch(page) -> tuple[list, list]:
     page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
             if response.status >= 500 else None)
     page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
-    page.on("console", lambda msg: problems.append(f"console.error: {msg.text}")
+    page.on("console", lambda msg: problems.append(
+        f"console.error: {msg.text} (from {(msg.location or {}).get('url', '?')})")
             if msg.type == "error" and COMM_NOISE not in msg.text
             and not SERVER_ERROR.search(msg.text) else None)
     return urls, problems
@@ -74,10 +75,13 @@ SERVER_ERROR = re.compile(r"status of 5\d\d")
 
 
 def _not_from(problems: list, ports) -> list:
-    """Problems other than server errors through the proxy of servers stopped on purpose (a
-    view still open in the page may ask its stopped server for something: the proxy says 500)."""
+    """Problems other than those of views whose servers were stopped on purpose: a view still
+    open in the page may ask its stopped server for something (the proxy answers 500, and
+    dash-renderer logs the failed callback from its script, loaded under that view's
+    /proxy/<port>/). Page errors always count."""
     return [p for p in problems
-            if not (p.startswith("HTTP 5") and any(f"/proxy/{port}/" in p for port in ports))]
+            if not (p.startswith(("HTTP 5", "console.error"))
+                    and any(f"/proxy/{port}/" in p for port in ports))]
 
 
 def _dashboard_in(page, cell: int, old_src: str | None = None) -> InFrame:
