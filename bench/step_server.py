@@ -11,8 +11,8 @@ A ``requests.Session`` then POSTs to ``/_dash-update-component`` the payload the
 sends: the callback's ``output`` string and ``outputs`` list come from ``/_dash-dependencies``,
 State values from ``/_dash-layout``. Measured, after a warm-up:
 
-* the first-load callback (the one fed by ``session.data`` that draws the figures): the cold
-  first call and the warm median, with its response size;
+* the first load, ``/_dash-layout`` (the page arrives with its figures drawn): the cold first
+  request and the warm median, with its size;
 * the frame batches the browser's painter steps through (``/frames/<file id>``, the URL the page's
   ``frame-source`` store names): per batch and per frame, in flux and in difference mode;
 * the sync callback (``frame-sync.data`` -> ``pixels.figure``: a Patch bringing Plotly's heatmap

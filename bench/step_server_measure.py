@@ -99,17 +99,22 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
         health = s.get(server.url + "/health").json()
         deps = s.get(server.url + "/_dash-dependencies").json()
         props = _layout_props(s.get(server.url + "/_dash-layout").json())
-        session_data = props.get("session", {}).get("data")
-        if not session_data or session_data.get("file") != health.get("default_file"):
-            print(f"# note: layout session {session_data} vs /health {health}", file=sys.stderr)
+        fid = health.get("default_file")
+        view = props["view"]["data"]
+        if (view.get("state") or {}).get("file") != fid:
+            print(f"# note: layout view {view.get('state')} vs /health {health}", file=sys.stderr)
         url = server.url + "/_dash-update-component"
+        layout_url = server.url + "/_dash-layout"
 
-        load = Callback(find_callback(deps, "session.data"), props)
         step = Callback(find_callback(deps, "frame-sync.data", "pixels.figure"), props)
         noop = Callback(find_callback(deps, "bench-noop-in.n_clicks"), props)
+        drawn = props["pixels-drawn"]["data"]
 
-        load_body = load.payload(**{"session.data": session_data})
-        cold_rtt, cold_srv, load_wire, _, load_bytes = post(s, url, load_body)
+        def sync(frame: int) -> dict:
+            return sync_inputs(fid, frame, drawn)
+
+        # The first load is the layout itself: the page arrives with its figures drawn.
+        cold_rtt, cold_srv, load_wire, _, load_bytes = get(s, layout_url)
         first_step = post(s, url, step.payload(**sync(1)))
 
         for i in range(warmup):
@@ -124,7 +129,7 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
         start = warmup + 2
         clicks = warmup + 1
         for _ in range(repeats):
-            load_times = [post(s, url, load_body)[:2] for _ in range(5)]
+            load_times = [get(s, layout_url)[:2] for _ in range(5)]
             st, ss, sb, sd = [], [], [], []
             for i in range(n):
                 rtt, srv, wire, _, size = post(s, url, step.payload(
@@ -146,7 +151,7 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
                 "load_srv": statistics.median(v for _, v in load_times),
             })
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-        med.update(vetting(s, url, deps, props, tpf, n))
+        med.update(vetting(s, url, deps, props, tpf, n, fid))
         med.update(batches(s, server.url, props["frame-source"]["data"], tpf, repeats))
         med.update(label=label, stamp=f"{rows}x{cols}", cadences=n_cad,
                    frame_bytes=rows * cols * 4, frame_b64=4 * ((rows * cols * 4 + 2) // 3),
@@ -161,9 +166,12 @@ def measure_file(label: str, path: Path | None, n: int, repeats: int, warmup: in
         server.stop()
 
 
-def sync(frame: int) -> dict:
-    """The inputs of the sync callback as the painter sends them for ``frame``."""
-    return {"frame-sync.data": {"frame": frame, "request": frame}}
+def sync_inputs(fid: str, frame: int, drawn: dict) -> dict:
+    """The sync callback's inputs as the page sends them once stepping pauses on ``frame``:
+    what the heatmap last drew is ``drawn`` (the layout's own: the same look, outline, marks
+    and sky) but for another frame, so only this frame's pixels come back."""
+    return {"frame-sync.data": {"file": fid, "frame": frame, "at": frame},
+            "pixels-drawn.data": dict(drawn, frame=-1)}
 
 
 def batches(s, base: str, source: dict, tpf, repeats: int) -> dict:
@@ -192,30 +200,46 @@ def batches(s, base: str, source: dict, tpf, repeats: int) -> dict:
     return out
 
 
-def vetting(s, url, deps, props, tpf, n: int) -> dict:
-    """Issue 5's budget: steps in difference mode, and re-extraction after an aperture change
-    (with background subtraction; with the background and centroid panels switched on)."""
-    from dashboard.data.masks import encode_mask
+def vetting(s, url, deps, props, tpf, n: int, fid: str) -> dict:
+    """Issue 5's budget: sync steps in difference mode (what the heatmap drew carried from each
+    answer, as the page carries it), and re-extraction after an aperture change: the view's
+    owner taking the edit (aperture-edits -> view) and the light curve drawn from the new view
+    (view -> lightcurve), one round trip each, as in the page."""
+    import copy
 
     step = Callback(find_callback(deps, "frame-sync.data", "pixels.figure"), props)
-    analysis = Callback(find_callback(deps, "aperture.data", "lightcurve.figure"), props)
+    owner = Callback(find_callback(deps, "aperture-edits.data", "view.data"), props)
+    curve = Callback(find_callback(deps, "view.data", "lightcurve.figure"), props)
     n_cad = tpf.n_cadences
-    diff = [post(s, url, step.payload(**sync((7 + i) % n_cad),
-                                      **{"image-mode.value": "difference"}))
-            for i in range(min(n, 200))]
-    rows, cols = tpf.shape
+    view = copy.deepcopy(props["view"]["data"])
+    view["state"]["image"] = "difference"
+    drawn = dict(props["pixels-drawn"]["data"], frame=-1)
+    diff = []
+    for i in range(min(n, 200)):
+        rtt, srv, wire, content, size = post(s, url, step.payload(**{
+            "view.data": view, "frame-sync.data": {"file": fid, "frame": (7 + i) % n_cad, "at": i},
+            "pixels-drawn.data": drawn}))
+        drawn = json.loads(content)["response"]["pixels-drawn"]["data"]
+        if i:  # the first also recolours for the new mode
+            diff.append((rtt, srv, wire))
     out = {"diff_p50": pct([d[0] for d in diff], 50), "diff_srv": pct([d[1] for d in diff], 50),
            "diff_bytes": statistics.median(d[2] for d in diff)}
-    for label, panels in (("reextract", []), ("reextract_diag", ["background", "centroids"])):
-        times = []
-        for k in range(9):  # a different box each time: nothing cached
-            mask = np.zeros((rows, cols), dtype=bool)
-            r0, c0 = (k * 3) % max(1, rows - 6), (k * 5) % max(1, cols - 6)
-            mask[r0:r0 + 6, c0:c0 + 6] = True
-            times.append(post(s, url, analysis.payload(**{
-                "aperture.data": {"target": encode_mask(mask)}, "background.value": "file",
-                "diagnostic-panels.value": panels}))[:3])
-        out[f"{label}_rtt"] = pct([t[0] for t in times], 50)
-        out[f"{label}_srv"] = pct([t[1] for t in times], 50)
-        out[f"{label}_bytes"] = statistics.median(t[2] for t in times)
+    rows, cols = tpf.shape
+    base = props["view"]["data"]
+    times = []
+    for k in range(9):  # a different box each time: nothing cached
+        r0, c0 = (k * 3) % max(1, rows - 6), (k * 5) % max(1, cols - 6)
+        box = {"x": [tpf.column + c0 - 0.5, tpf.column + c0 + 5.5],
+               "y": [tpf.row + r0 - 0.5, tpf.row + r0 + 5.5]}
+        edits = {"epoch": base.get("epoch", 0),
+                 "ops": [{"op": "select", "which": "target", "selection": {"range": box}}]}
+        a = post(s, url, owner.payload(**{"aperture-edits.data": edits, "view.data": base}))
+        new_view = json.loads(a[3])["response"]["view"]["data"]
+        drawn_curve = props["lightcurve-drawn"]["data"]
+        b = post(s, url, curve.payload(**{"view.data": new_view,
+                                          "lightcurve-drawn.data": drawn_curve}))
+        times.append((a[0] + b[0], a[1] + b[1], a[2] + b[2]))
+    out["reextract_rtt"] = pct([t[0] for t in times], 50)
+    out["reextract_srv"] = pct([t[1] for t in times], 50)
+    out["reextract_bytes"] = statistics.median(t[2] for t in times)
     return out

@@ -47,7 +47,7 @@ def print_tables(results: list[dict], n: int, repeats: int) -> None:
               f"p50; step p50 range over runs {lo:.2f}-{hi:.2f}")
     print("  wire B = response body as sent (compressed), body B = decoded, req B = the step's "
           "request body; frame B = rows*cols*4, b64 B = its base64 length.")
-    print("\nFirst load: the figures callback fed by session.data (both figures, header, ...)")
+    print("\nFirst load: GET /_dash-layout (the page arrives with its figures drawn)")
     head = (f"{'file':9} | {'app build s':>11} | {'cold ms':>8} {'srv':>8} | {'warm ms':>8} "
             f"{'srv':>8} | {'wire B':>10} {'body B':>10} | {'1st step ms':>11} {'srv':>7}")
     heading(head)
@@ -59,14 +59,12 @@ def print_tables(results: list[dict], n: int, repeats: int) -> None:
     print("  app build = create_app (reading and opening the file); cold = the first call, warm = "
           "median of 5 per run; 1st step = the first step after the load, before warm-up: any "
           "per-file work done lazily lands there.")
-    print("\nVetting (issue 5): difference-image steps (N=5 either side) and re-extraction "
-          "after an "
-          "aperture change (6x6 box, FLUX_BKG subtracted; then with background+centroid panels)")
+    print("\nVetting (issue 5): difference-image sync steps (N=5 either side) and re-extraction "
+          "after an aperture change (a 6x6 box selected: the view's owner, then the light curve)")
     head = (f"{'file':9} | {'diff step p50':>13} {'srv':>6} {'wire B':>7} | {'re-extract':>10} "
-            f"{'srv':>6} {'wire B':>8} | {'+panels':>8} {'srv':>6} {'wire B':>8}")
+            f"{'srv':>6} {'wire B':>8}")
     heading(head)
     for r in results:
         print(f"{r['label']:9} | {r['diff_p50']:13.2f} {r['diff_srv']:6.2f} "
               f"{r['diff_bytes']:7,.0f} | {r['reextract_rtt']:10.1f} {r['reextract_srv']:6.1f} "
-              f"{r['reextract_bytes']:8,.0f} | {r['reextract_diag_rtt']:8.1f} "
-              f"{r['reextract_diag_srv']:6.1f} {r['reextract_diag_bytes']:8,.0f}")
+              f"{r['reextract_bytes']:8,.0f}")
