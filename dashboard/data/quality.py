@@ -25,6 +25,7 @@ class QualityFlags:
     mission: str
     names: dict[int, str]
     masks: dict[str, int]
+    no_data: int = 0  # bits saying the cadence holds no valid data at all
 
     def decode(self, value: int) -> list[str]:
         """Names of the bits set in one QUALITY value, lowest bit first."""
@@ -86,6 +87,7 @@ KEPLER = QualityFlags(
         "hard": _KEPLER_HARD,
         "hardest": reduce(or_, _KEPLER_NAMES),
     },
+    no_data=65536,  # TESS has no such bit: its cadences without data have no valid TIME
 )
 
 _TESS_NAMES = {

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from astropy.io import fits
 
 from dashboard.data import DataError, open_tpf
 from dashboard.data.blips import KINDS, explain
@@ -71,6 +72,32 @@ def test_thruster_firing_is_flagged_with_the_missions_name(demo):
     assert top.kind == "flagged"
     assert "Thruster firing" in top.numbers["names"] and top.numbers["bits"] == THRUSTER_FIRING
     assert "Thruster firing" in top.summary and top.frames == [frame]
+
+
+C9 = "ktwo221312395-c91_lpd-targ.fits.gz"
+
+
+def test_a_frame_the_pipeline_wrote_no_data_for_is_flagged_first(shared_file, star):
+    """Frame 311 of the real C9 file: QUALITY 98304 (No fine point, No data) and no TIME. Its
+    pixels differ from its neighbours' by a smooth -1,000 e-/s, which the background and
+    scattered-light models explain (0.98), but the pipeline says it holds no data: flagged
+    comes first, at 1, and says why."""
+    with fits.open(shared_file(C9)) as hdus:
+        quality, time = hdus[1].data["QUALITY"], hdus[1].data["TIME"]
+    assert quality[311] == 98304 and not np.isfinite(time[311])
+    report = explain(open_tpf(shared_file(C9)), 311)
+    top = report.top
+    assert (top.kind, top.score) == ("flagged", 1.0)
+    assert top.numbers["no_data_frames"] == 1
+    assert "the No data bit and no valid time" in top.summary and "No data" in top.summary
+    # A frame with no valid time and no QUALITY bit (TESS marks no such bit) is flagged too.
+    time = star.time.copy()
+    time[60] = np.nan
+    report = explain(dataclasses.replace(star, time=time), 60)
+    assert (report.top.kind, report.top.score) == ("flagged", 1.0)
+    assert "no valid time" in report.top.summary and report.top.numbers["bits"] == 0
+    # Its neighbour, with data, is not.
+    assert explain(dataclasses.replace(star, time=time), 61).top.kind != "flagged"
 
 
 def test_a_transit_of_the_demo_is_on_target(demo):

@@ -53,15 +53,24 @@ def _sig(change) -> float:
 
 def flagged(tpf: TargetPixelFile, first: int, last: int) -> Hypothesis:
     """QUALITY bits on the event's frames (0.95 for a bit of the mission's default mask, 0.75
-    for another named bit, scaled by the share of event frames flagged) or next to it (0.4)."""
+    for another named bit, scaled by the share of event frames flagged) or next to it (0.4).
+    Frames the pipeline wrote no data for (Kepler's No data bit, or no valid TIME) score 1:
+    whatever their pixels show is not the sky, so no other explanation outranks it."""
     flags, quality = tpf.flags, tpf.quality
-    inside = [f for f in range(first, last + 1) if quality[f]]
+    frames = range(first, last + 1)
+    inside = [f for f in frames if quality[f]]
     beside = [f for f in (first - 1, last + 1) if 0 <= f < tpf.n_cadences and quality[f]]
+    no_bit = [f for f in frames if quality[f] & flags.no_data]
+    no_time = [f for f in frames if not np.isfinite(tpf.time[f])]
+    empty = sorted({*no_bit, *no_time})
     bits_in = int(np.bitwise_or.reduce(quality[inside])) if inside else 0
     bits_beside = int(np.bitwise_or.reduce(quality[beside])) if beside else 0
     length = last - first + 1
     share = len(inside) / length
-    if bits_in & flags.bitmask("default"):
+    if empty:
+        base, share = 1.0, len(empty) / length
+        inside = sorted({*inside, *empty})
+    elif bits_in & flags.bitmask("default"):
         base = 0.95
     elif bits_in:
         base = 0.75
@@ -77,8 +86,14 @@ def flagged(tpf: TargetPixelFile, first: int, last: int) -> Hypothesis:
                f"({flags.mission} table)." if names else
                f"No QUALITY bit is set on frames {max(first - 1, 0)}-"
                f"{min(last + 1, tpf.n_cadences - 1)}.")
+    if empty:
+        why = " and ".join(w for w, found in (("the No data bit", no_bit),
+                                              ("no valid time", no_time)) if found)
+        summary = (f"The pipeline wrote no data for {len(empty)} of the {length} event frame(s) "
+                   f"({why}): their pixels are not the sky. " + (summary if names else ""))
     numbers = {"bits": bits_in, "bits_beside": bits_beside, "names": names,
                "flagged_frames": len(inside), "event_frames": length,
+               "no_data_frames": len(empty),
                "in_default_mask": bool(bits_in & flags.bitmask("default")), "factors": factors}
     return Hypothesis("flagged", score, summary, numbers, frames=(inside or beside)[:50])
 
