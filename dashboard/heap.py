@@ -29,3 +29,12 @@ def keep_heap_small() -> bool:
     return all(mallopt(option, value) == 1 for option, value in (
         (_M_ARENA_MAX, 1), (_M_MMAP_THRESHOLD, 256 * 1024), (_M_TRIM_THRESHOLD, 2**20)))
 
+
+
+def return_freed_memory() -> None:
+    """Give the C heap's free memory back to the system now (glibc's ``malloc_trim``):
+    decoding a file frees its pieces, but glibc may keep freed heap pages for reuse."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to do

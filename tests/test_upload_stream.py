@@ -35,9 +35,8 @@ def big_upload(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def roomy_server(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("TPF_DASHBOARD_MAX_UPLOAD_MB", "400")
-        server = Server(tmp_path_factory.mktemp("roomy-server"))
+    server = Server(tmp_path_factory.mktemp("roomy-server"),
+                    env={"TPF_DASHBOARD_MAX_UPLOAD_MB": "400"})
     yield server
     server.stop()
 

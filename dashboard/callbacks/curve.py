@@ -42,7 +42,7 @@ def register(app, store) -> None:
                 if (ctx.triggered_id != "lightcurve" or not x_changed
                         or not drawing.curve_is_overview(store, state)):
                     return no_update, no_update
-                return drawing.curve_parts(store, state, custom, zoomed), no_update
+                return drawing.curve_zoom(store, state, zoomed), no_update
             if mapping(drawn).get("file") != state.file:
                 return drawing.curve_figure(store, state, custom), want
             return drawing.curve_parts(store, state, custom, zoomed), want

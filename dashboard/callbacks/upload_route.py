@@ -29,9 +29,14 @@ TOKEN_PREFIX = "tpf-upload:"
 UNCLAIMED_S = 3600  # an upload not opened within the hour is removed
 
 
+def incoming_folder(store) -> Path:
+    """Where streamed uploads wait for the upload callback to open them."""
+    return store.directory.parent / "incoming"
+
+
 def incoming_path(store, fid: str) -> Path:
     """Where a streamed upload with id ``fid`` waits for the upload callback to open it."""
-    return store.directory.parent / "incoming" / f"{fid}.fits"
+    return incoming_folder(store) / f"{fid}.fits"
 
 
 def too_large(filename: str, limit: int) -> str:
@@ -86,7 +91,7 @@ def register(app, store, settings) -> None:
             return jsonify(message=too_large(filename, limit)), 413
         if not request.content_length:
             return jsonify(message=f"{filename}: nothing was received."), 400
-        folder = incoming_path(store, "x").parent
+        folder = incoming_folder(store)
         forget_unclaimed(folder)
         try:
             fid, _, size = receive(request.stream, folder, limit)
@@ -94,8 +99,9 @@ def register(app, store, settings) -> None:
             return jsonify(message=too_large(filename, limit)), 413
         except OSError as exc:
             log.warning("could not keep the upload of %r: %s", filename, exc)
+            # The server's disk, not the file: a 503 (try again), never a 500.
             return jsonify(message=f"{filename} could not be kept on the server; try "
-                                   "again."), 500
+                                   "again."), 503
         if size != request.content_length:
             incoming_path(store, fid).unlink(missing_ok=True)
             return jsonify(message=f"{filename}: the upload arrived incomplete; try again."), 400

@@ -102,11 +102,7 @@ class ObjectStore:
         under a temporary key, then copied into place whole, then the temporary key deleted
         (a bucket lifecycle rule on ``<prefix>incoming/`` removes any that a crash left)."""
         key = self.key(kind, fid)
-        if isinstance(data, Path):
-            with open(data, "rb") as handle:
-                content_id = hashlib.file_digest(handle, "sha256").hexdigest()[:20]
-        else:
-            content_id = file_id(data)
+        content_id = path_file_id(data) if isinstance(data, Path) else file_id(data)
         if content_id != fid:
             raise ValueError(f"{fid} is not the content id of these bytes")
         temporary = f"{self.prefix}incoming/{fid}.{uuid.uuid4().hex}"
@@ -204,6 +200,12 @@ class _Absent(Exception):
 
 def file_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:20]
+
+
+def path_file_id(path: Path) -> str:
+    """:func:`file_id` of a file's bytes, read in pieces."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()[:20]
 
 
 def _make_client(timeout: float):

@@ -30,7 +30,6 @@ logged once, and results are computed from the files in this process.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -40,9 +39,10 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
+from ..heap import return_freed_memory
 from . import arrays, local_cache, tpf_stream
 from .errors import DataError, reading
-from .object_store import ObjectStore, file_id
+from .object_store import ObjectStore, file_id, path_file_id
 from .shared_cache import FailSoftCache
 from .store_sharing import SharedFiles, check_id, write_atomically, write_name
 from .tpf import TargetPixelFile, open_tpf
@@ -118,8 +118,7 @@ class TPFStore(SharedFiles):
         try:
             with reading(path):
                 if fid is None:
-                    with open(path, "rb") as handle:
-                        fid = hashlib.file_digest(handle, "sha256").hexdigest()[:20]
+                    fid = path_file_id(path)
                 if self._opened(fid) is None:
                     with self._one_at_a_time(fid):
                         if self._opened(fid) is None:
@@ -152,7 +151,7 @@ class TPFStore(SharedFiles):
             return self._convert(fid, decoded)
         finally:
             del decoded
-            _return_freed_memory()
+            return_freed_memory()
 
     def _keep_file(self, fid: str, path: Path, filename: str, move: bool) -> None:
         stored = self._path(fid)
@@ -161,7 +160,7 @@ class TPFStore(SharedFiles):
                 os.replace(path, stored)
             else:
                 arrays.write_atomically(stored, lambda out: _copy_into(path, out))
-        write_atomically(stored.with_suffix(".json"), json.dumps({"filename": filename}).encode())
+        write_name(stored, filename)
 
     def get(self, fid: str) -> TargetPixelFile:
         """The opened file for an id: from this process's memory, this server's folder, or
@@ -315,17 +314,6 @@ class TPFStore(SharedFiles):
 
     def _path(self, fid: str) -> Path:
         return self.directory / f"{fid}.fits"
-
-
-def _return_freed_memory() -> None:
-    """Give the C heap's free memory back to the system (glibc's ``malloc_trim``): decoding a
-    file frees its pieces, but glibc may keep freed heap pages for reuse."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to do
 
 
 def _copy_into(source: Path, out) -> None:

@@ -49,11 +49,13 @@ def overview_y(time: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS,
     n = len(y)
     if n <= max_points:
         return y
-    keep = _extremes(y, np.arange(n), max_points)
+    keep = _extremes(y, max_points)
     if x_range is not None:
         lo, hi = sorted(x_range)
         inside = np.flatnonzero((time >= lo) & (time <= hi))
-        keep[inside if len(inside) <= max_points else _extremes_at(y, inside, max_points)] = True
+        if len(inside) > max_points:
+            inside = inside[_extremes(y[inside], max_points)]
+        keep[inside] = True
     out = np.full(n, np.nan, dtype=y.dtype)
     out[keep] = y[keep]
     return out
@@ -73,27 +75,21 @@ def zoomed_x_range(relayout) -> tuple[float, float] | None:
     return (lo, hi) if np.isfinite(lo) and np.isfinite(hi) else None
 
 
-def _extremes_at(y: np.ndarray, frames: np.ndarray, max_points: int) -> np.ndarray:
-    return frames[_extremes(y[frames], np.arange(len(frames)), max_points)]
-
-
-def _extremes(y: np.ndarray, frames: np.ndarray, max_points: int) -> np.ndarray:
-    """A mask over ``frames``: the lowest and highest finite value of each of max_points / 2
-    equal runs (all-NaN runs keep nothing)."""
+def _extremes(y: np.ndarray, max_points: int) -> np.ndarray:
+    """A mask over ``y``: the lowest and highest finite value of each of max_points / 2 equal
+    runs (all-NaN runs keep nothing)."""
     runs = max(1, max_points // 2)
-    size = -(-len(frames) // runs)
+    size = -(-len(y) // runs)
     padded = np.full(runs * size, np.nan, dtype=np.float64)
-    padded[:len(frames)] = y
+    padded[:len(y)] = y
     blocks = padded.reshape(runs, size)
-    keep = np.zeros(runs * size, dtype=bool)
-    finite = np.isfinite(blocks).any(axis=1)
+    finite = np.isfinite(blocks)
     starts = np.arange(runs) * size
-    with np.errstate(invalid="ignore"):
-        filled_low = np.where(np.isfinite(blocks), blocks, np.inf)
-        filled_high = np.where(np.isfinite(blocks), blocks, -np.inf)
-    keep[(starts + filled_low.argmin(axis=1))[finite]] = True
-    keep[(starts + filled_high.argmax(axis=1))[finite]] = True
-    return keep[:len(frames)]
+    keep = np.zeros(runs * size, dtype=bool)
+    has_value = finite.any(axis=1)
+    keep[(starts + np.where(finite, blocks, np.inf).argmin(axis=1))[has_value]] = True
+    keep[(starts + np.where(finite, blocks, -np.inf).argmax(axis=1))[has_value]] = True
+    return keep[:len(y)]
 
 
 def _curve_y(flux: np.ndarray, masked: np.ndarray, hide_masked: bool, time=None,
@@ -188,6 +184,16 @@ def lightcurve_figure(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarr
     }
 
 
+def values_patch(time: np.ndarray, flux: np.ndarray, masked: np.ndarray, hide_masked: bool,
+               x_range: tuple[float, float] | None, patch: Patch | None = None) -> Patch:
+    """A long curve's time range changed: only trace 0's values, an overview past MAX_POINTS
+    frames with every frame in ``x_range`` drawn (see overview_y)."""
+    patch = Patch() if patch is None else patch
+    patch["data"][0]["y"] = typed_array(_curve_y(flux, masked, hide_masked, time,
+                                                 x_range=x_range))
+    return patch
+
+
 def curve_patch(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarray,
                 quality: np.ndarray, quality_labels: dict[int, str], masked: np.ndarray,
                 hide_masked: bool, flux_label: str, patch: Patch | None = None,
@@ -195,9 +201,7 @@ def curve_patch(time: np.ndarray, flux: np.ndarray, *, cadenceno: np.ndarray,
     """A new aperture, background or quality mask: only traces 0-1's values and the y title.
     ``x_range``: the time range in view, drawn in full on a long curve (see overview_y)."""
     labels = quality_text(quality, quality_labels)
-    patch = Patch() if patch is None else patch
-    patch["data"][0]["y"] = typed_array(_curve_y(flux, masked, hide_masked, time,
-                                                 x_range=x_range))
+    patch = values_patch(time, flux, masked, hide_masked, x_range, patch)
     for key, value in _masked_trace(time, flux, masked, cadenceno, labels, hide_masked).items():
         patch["data"][1][key] = value
     patch["layout"]["yaxis"]["title"]["text"] = flux_label

@@ -55,11 +55,7 @@ def curve_parts(store, state: ViewState, custom: dict | None = None,
     """The traces and axis titles a view's choices set on the light curve, as a Patch-like
     dict of changes (see :func:`_apply` and callbacks/curve.py). ``x_range``: the time range
     in view, drawn in full when the curve is an overview."""
-    tpf = store.get(state.file)
-    masks = derive.apertures(tpf, state)
-    flux = derive.curve_or_nan(store, state.file, state, masks)
-    shown = custom_curve.normalised(flux) if state.normalise else flux
-    masked = derive.hidden(store, state.file, state)
+    tpf, flux, shown, masked = _shown_curve(store, state)
     label = "Normalised flux" if state.normalise else "Flux (e⁻/s)"
     patch = curves.curve_patch(tpf.time, shown, cadenceno=tpf.cadenceno, quality=tpf.quality,
                                quality_labels=quality_labels(tpf), masked=masked,
@@ -73,6 +69,22 @@ def curve_parts(store, state: ViewState, custom: dict | None = None,
                                   time_system=tpf.time_system, max_gap_days=1.5 * cadence,
                                   own_axis=view.own_axis)
     return curves.custom_patch(traces, patch, axis_title=view.label)
+
+
+def curve_zoom(store, state: ViewState, x_range: tuple[float, float] | None):
+    """An overview's time range changed (a zoom, a pan, Reset axes): a Patch of trace 0's
+    values only, every frame in ``x_range`` drawn; nothing else on the curve moves."""
+    tpf, _, shown, masked = _shown_curve(store, state)
+    return curves.values_patch(tpf.time, shown, masked, state.masked == "hide", x_range)
+
+
+def _shown_curve(store, state: ViewState):
+    """(file, aperture curve, the curve as drawn (normalised or not), masked frames)."""
+    tpf = store.get(state.file)
+    masks = derive.apertures(tpf, state)
+    flux = derive.curve_or_nan(store, state.file, state, masks)
+    shown = custom_curve.normalised(flux) if state.normalise else flux
+    return tpf, flux, shown, derive.hidden(store, state.file, state)
 
 
 def custom_notices(store, state: ViewState, custom: dict | None, tpf=None) -> list[str]:
