@@ -116,9 +116,12 @@
   /* The aperture's edits after what `fired` (the prop ids Dash says changed, together): each
    * of them counts, because Dash batches a click with the deselect Plotly fires as the figure
    * redraws its outline, and taking only the first would drop the click. The list belongs to
-   * the view's aperture epoch: a new epoch starts it afresh. Returns null for "no change".
-   * `given`: {click, selection, view, which, current} (Dash's clickData, selectedData, the
-   * view store, select-mode's value and the list so far). */
+   * the view's aperture epoch: the first edit of a new epoch starts it afresh. Returns null
+   * for "no change". `given`: {click, selection, view, which, current} (Dash's clickData,
+   * selectedData, the view store as it is, select-mode's value and the list so far). The
+   * view is read, never listened to: an edits callback fired by the view would close a loop
+   * view -> edits -> view, which Dash resolves only when nothing else is in flight (with
+   * another callback in flight it can stall every callback after a new file's view). */
   function apertureEdits(fired, given) {
     const epoch = given.view ? given.view.epoch : 0;
     const current = given.current;
@@ -141,7 +144,7 @@
       ops.push({ op: "select", which: given.which,
                  selection: { range: selection.range, lassoPoints: selection.lassoPoints } });
     }
-    if (ops.length === before) return same ? null : { epoch: epoch, ops: [] };
+    if (ops.length === before) return null;
     return { epoch: epoch, ops: ops };
   }
 

@@ -31,7 +31,9 @@ def register(app) -> None:
         Input("pixels", "selectedData"),
         Input("aperture-reset", "n_clicks"),
         Input("aperture-clear", "n_clicks"),
-        Input("view", "data"),
+        # Read, not listened to: see apertureEdits in assets/view_rules.js (no loop through
+        # the view; tests/callbacks/test_callback_graph.py).
+        State("view", "data"),
         State("select-mode", "value"),
         State("aperture-edits", "data"),
         prevent_initial_call=True,
