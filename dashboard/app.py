@@ -25,7 +25,7 @@ from .fingerprint import code_fingerprint
 from .heap import keep_heap_small
 from .layout import page
 from .settings import Settings
-from .static_files import first_view_chunks, serve_static_files
+from .static_files import first_view_chunks, preload_first_requests, serve_static_files
 from .view.custom import BLOB_KIND, lightcurve_blob
 from .view.opening import opening
 from .view.owner import ViewRecord
@@ -61,6 +61,7 @@ def create_app(settings: Settings | Mapping | None = None) -> Dash:
     serve_static_files(server, app.get_asset_url(""))
     for chunk in first_view_chunks():
         app.scripts.append_script(chunk)
+    preload_first_requests(app)
     if settings.secret_key:
         # Dash signs background-job handles with it. Without one, each worker reads a secret
         # from the job store, and a worker that first asks while Redis is down keeps a secret

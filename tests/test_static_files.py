@@ -54,3 +54,16 @@ def test_which_urls_are_immutable_and_which_encoding_is_chosen():
     assert choose_encoding("gzip, deflate, br, zstd", ["br", "gzip"]) == "br"
     assert choose_encoding("gzip;q=1, br;q=0", ["br", "gzip"]) == "gzip"
     assert choose_encoding("identity", ["br", "gzip"]) is None
+
+
+def test_the_page_preloads_its_layout_and_callbacks_under_its_prefix(tmp_path):
+    app = create_app({"cache_dir": str(tmp_path)})
+    client = app.server.test_client()
+    head = client.get("/").get_data(as_text=True).split("</head>")[0]
+    for name in ("_dash-layout", "_dash-dependencies"):
+        assert f'<link rel="preload" href="/{name}" as="fetch" crossorigin>' in head
+    # A notebook gives the app its proxy's prefix after it is built (dashboard/notebook).
+    dict.__setitem__(app.config, "requests_pathname_prefix", "/proxy/8050/")
+    head = client.get("/").get_data(as_text=True).split("</head>")[0]
+    assert '<link rel="preload" href="/proxy/8050/_dash-layout" as="fetch" crossorigin>' in head
+    assert 'href="/_dash-layout"' not in head

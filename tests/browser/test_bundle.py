@@ -141,3 +141,25 @@ def test_page_loads_only_the_partial_bundle_and_no_unused_chunks(browser, demo_s
     unused = [n for n in names if re.search(r"plotly\.v|plotly\.min|mathjax|markdown|"
                                             r"datepicker|highlight|async-table|async-export", n)]
     assert unused == []
+
+
+def test_layout_and_callbacks_are_fetched_once_while_the_scripts_load(browser, demo_server):
+    """The preloaded layout and callback graph (static_files.FIRST_REQUESTS) are the ones the
+    renderer uses: each is requested once, and before the page's scripts have all run."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(demo_server.url)
+        page.wait_for_function("() => !!document.querySelector('#lightcurve .js-plotly-plot')"
+                               " && document.querySelector('#pixels .heatmaplayer image')",
+                               timeout=30_000)
+        timing = page.evaluate("""() => ({
+          loaded: performance.getEntriesByType('navigation')[0].domContentLoadedEventStart,
+          requests: performance.getEntriesByType('resource')
+            .filter(e => /_dash-(layout|dependencies)$/.test(e.name))
+            .map(e => [e.name.split('/').pop(), e.startTime])})""")
+    finally:
+        context.close()
+    names = sorted(name for name, _ in timing["requests"])
+    assert names == ["_dash-dependencies", "_dash-layout"]
+    assert all(start < timing["loaded"] for _, start in timing["requests"])
