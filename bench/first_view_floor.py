@@ -1,0 +1,195 @@
+"""The floor under the first view: how fast a bare Dash page with this page's plotly.js draws
+the same picture on this machine, beside the dashboard, loads interleaved.
+
+Each variant is its own server process (Flask's, as ``python -m dashboard`` runs), and each
+load is a fresh browser context (an empty HTTP cache, as ``first_view.py``'s cold loads),
+navigation start to the animation frame after both views are drawn:
+
+* ``scripts``: Dash, React and assets/plotly-partial.min.js load and run; two empty divs;
+* ``heatmaps``: two dcc.Graph heatmaps of the file's first frame (no WebGL);
+* ``curve``: the file's light curve (the sum of every pixel's FLUX) as one scattergl trace of
+  every cadence, beside the first frame's heatmap: the smallest page showing what the
+  dashboard's first view shows;
+* ``dashboard``: ``python -m dashboard FILE``.
+
+Rounds go variant by variant, so a busy spell of the machine slows each alike. Numbers only:
+nothing passes or fails.
+
+    python bench/first_view_floor.py --files tess --loads 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from first_view import CHROMIUM, CHROMIUM_ARGS, DEFAULT_DATA, browser_cpu  # noqa: E402
+from step_browser_setup import ROOT, Server, free_port  # noqa: E402
+from step_server_app import bench_files  # noqa: E402
+
+VARIANTS = ("scripts", "heatmaps", "curve", "dashboard")
+
+# Both views drawn: a Plotly graph has its trace layer (WebGL canvas, scatter or heatmap
+# image); a bare div has its text.
+DRAWN_JS = """
+(() => {
+  const B = window.__first = {view: null};
+  function drawn(id) {
+    const box = document.getElementById(id);
+    if (!box) return false;
+    const gd = box.classList.contains('js-plotly-plot') ? box
+      : box.querySelector('.js-plotly-plot');
+    if (!gd) return box.textContent.length > 0 && !box.querySelector('.dash-graph');
+    if (!gd._fullData || !gd._fullData.length) return false;
+    return !!gd.querySelector('.gl-canvas, .scatterlayer .trace, .heatmaplayer image');
+  }
+  function poll() {
+    if (drawn('lightcurve') && drawn('pixels')) {
+      requestAnimationFrame(() => { B.view = performance.now(); });
+      return;
+    }
+    requestAnimationFrame(poll);
+  }
+  requestAnimationFrame(poll);
+})();
+"""
+
+
+def bare_app(variant: str, path: Path, assets: Path):
+    """A Dash app with only the views: the dashboard's Dash options, its plotly.js."""
+    import numpy as np
+    from astropy.io import fits
+    from dash import Dash, dcc, html
+
+    with fits.open(path, memmap=True) as hdul:
+        table = hdul[1].data
+        time_ = np.asarray(table["TIME"], dtype=np.float64)
+        flux = np.asarray(table["FLUX"], dtype=np.float32)
+    curve = np.nansum(flux, axis=(1, 2))
+    app = Dash(__name__, assets_folder=str(assets), eager_loading=False, update_title=None)
+    heatmap = {"data": [{"type": "heatmap", "z": flux[0].tolist(), "colorscale": "Viridis"}],
+               "layout": {"yaxis": {"scaleanchor": "x"}}}
+    if variant == "scripts":
+        app.layout = html.Div([html.Div("curve", id="lightcurve"), html.Div("frame", id="pixels")])
+        return app
+    if variant == "heatmaps":
+        first = heatmap
+    else:
+        first = {"data": [{"type": "scattergl", "mode": "markers", "x": time_.tolist(),
+                           "y": curve.tolist(), "marker": {"size": 3}}],
+                 "layout": {"xaxis": {"title": {"text": "Time (BTJD)"}},
+                            "yaxis": {"title": {"text": "Flux (e⁻/s)"}}}}
+    app.layout = html.Div([dcc.Graph(id="lightcurve", figure=first),
+                           dcc.Graph(id="pixels", figure=heatmap)])
+    return app
+
+
+class BareServer:
+    """``python bench/first_view_floor.py --serve VARIANT`` in its own process."""
+
+    def __init__(self, variant: str, path: Path, workdir: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(workdir / f"{variant}.log", "w+")
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve", variant, "--port", str(self.port),
+             "--path", str(path), "--assets", str(workdir / "assets")],
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(f"{variant} server exited: {self.log.read()}")
+            try:
+                if requests.get(self.url + "/", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError(f"{variant} server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        self.log.close()
+
+
+def cold_load(browser, url: str, session, timeout_ms: int) -> tuple[float, float]:
+    """(first view ms, browser CPU s) of one load in a fresh context."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.add_init_script(DRAWN_JS)
+        cpu = browser_cpu(session)
+        page.goto(url, wait_until="commit")
+        page.wait_for_function("window.__first && window.__first.view !== null",
+                               timeout=timeout_ms)
+        return page.evaluate("window.__first.view"), browser_cpu(session) - cpu
+    finally:
+        context.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", default="tess", help="one file key (tess)")
+    parser.add_argument("--loads", type=int, default=7, help="rounds of cold loads (7)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--serve", choices=VARIANTS[:-1], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--assets", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        bare_app(args.serve, args.path, args.assets).run(host="127.0.0.1", port=args.port)
+        return 0
+
+    from playwright.sync_api import sync_playwright
+
+    label, path = bench_files([args.files], args.data)[0]
+    print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        (workdir / "assets").mkdir()
+        (workdir / "assets" / "plotly-partial.min.js").symlink_to(
+            ROOT / "assets" / "plotly-partial.min.js")
+        servers = {v: BareServer(v, path, workdir) for v in VARIANTS[:-1]}
+        servers["dashboard"] = Server(path, workdir)
+        views = {v: [] for v in VARIANTS}
+        cpus = {v: [] for v in VARIANTS}
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                session = browser.new_browser_cdp_session()
+                for variant in VARIANTS:  # each server's first answers, not measured
+                    cold_load(browser, servers[variant].url + "/", session, 60_000)
+                for _ in range(args.loads):
+                    for variant in VARIANTS:
+                        view, cpu = cold_load(browser, servers[variant].url + "/", session,
+                                              60_000)
+                        views[variant].append(view / 1e3)
+                        cpus[variant].append(cpu)
+                browser.close()
+        finally:
+            for server in servers.values():
+                server.stop()
+    print(f"{label}: cold first view, {args.loads} loads each, interleaved")
+    for variant in VARIANTS:
+        each = ", ".join(f"{v:.2f}" for v in views[variant])
+        print(f"  {variant:9s} p50 {statistics.median(views[variant]):.2f} s "
+              f"(browser CPU {statistics.median(cpus[variant]):.2f} s; each: {each})")
+    print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
