@@ -10,12 +10,18 @@ navigation start to the animation frame after both views are drawn:
 * ``curve``: the file's light curve (the sum of every pixel's FLUX) as one scattergl trace of
   every cadence, beside the first frame's heatmap: the smallest page showing what the
   dashboard's first view shows;
-* ``dashboard``: ``python -m dashboard FILE``.
+* ``dashboard``: ``python -m dashboard FILE``;
+* ``other``, with ``--compare DIR``: ``python -m dashboard FILE`` from another checkout (a
+  change and its base, loaded in the same rounds: ``git worktree add /tmp/base main``).
+
+``--only`` picks variants (``--only dashboard,other --compare /tmp/base --loads 14``); with
+``other`` the median of the per-round differences (dashboard - other) is printed too.
 
 Rounds go variant by variant, so a busy spell of the machine slows each alike. Numbers only:
 nothing passes or fails.
 
     python bench/first_view_floor.py --files tess --loads 7
+    python bench/first_view_floor.py --only dashboard,other --compare /tmp/base --loads 14
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ from first_view import CHROMIUM, CHROMIUM_ARGS, DEFAULT_DATA, browser_cpu  # noq
 from step_browser_setup import ROOT, Server, free_port  # noqa: E402
 from step_server_app import bench_files  # noqa: E402
 
-VARIANTS = ("scripts", "heatmaps", "curve", "dashboard")
+VARIANTS = ("scripts", "heatmaps", "curve", "dashboard", "other")
+BARE = VARIANTS[:3]
 
 # Both views drawn: a Plotly graph has its trace layer (WebGL canvas, scatter or heatmap
 # image); a bare div has its text.
@@ -144,7 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", default="tess", help="one file key (tess)")
     parser.add_argument("--loads", type=int, default=7, help="rounds of cold loads (7)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--serve", choices=VARIANTS[:-1], help=argparse.SUPPRESS)
+    parser.add_argument("--only", help="comma-separated variants (all but other; with "
+                                       "--compare, other too)")
+    parser.add_argument("--compare", type=Path, help="another checkout: variant other")
+    parser.add_argument("--serve", choices=BARE, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--assets", type=Path, help=argparse.SUPPRESS)
@@ -155,6 +165,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
+    variants = [v for v in VARIANTS if v != "other" or args.compare]
+    if args.only:
+        variants = [v for v in args.only.split(",") if v]
+        unknown = set(variants) - set(VARIANTS)
+        if unknown or ("other" in variants and not args.compare):
+            parser.error(f"--only: {', '.join(sorted(unknown)) or 'other'} needs a known "
+                         "variant (other needs --compare)")
     label, path = bench_files([args.files], args.data)[0]
     print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,18 +179,25 @@ def main(argv: list[str] | None = None) -> int:
         (workdir / "assets").mkdir()
         (workdir / "assets" / "plotly-partial.min.js").symlink_to(
             ROOT / "assets" / "plotly-partial.min.js")
-        servers = {v: BareServer(v, path, workdir) for v in VARIANTS[:-1]}
-        servers["dashboard"] = Server(path, workdir)
-        views = {v: [] for v in VARIANTS}
-        cpus = {v: [] for v in VARIANTS}
+        servers = {}
+        for variant in variants:
+            if variant in BARE:
+                servers[variant] = BareServer(variant, path, workdir)
+            else:
+                (workdir / variant).mkdir()
+                root = args.compare.resolve() if variant == "other" else ROOT
+                servers[variant] = Server(path, workdir / variant, root)
+        views = {v: [] for v in variants}
+        cpus = {v: [] for v in variants}
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 session = browser.new_browser_cdp_session()
-                for variant in VARIANTS:  # each server's first answers, not measured
+                for variant in variants:  # each server's first answers, not measured
                     cold_load(browser, servers[variant].url + "/", session, 60_000)
-                for _ in range(args.loads):
-                    for variant in VARIANTS:
+                for round_ in range(args.loads):
+                    # Alternate the order: the first load of a round is not always the same.
+                    for variant in variants if round_ % 2 == 0 else variants[::-1]:
                         view, cpu = cold_load(browser, servers[variant].url + "/", session,
                                               60_000)
                         views[variant].append(view / 1e3)
@@ -183,10 +207,13 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers.values():
                 server.stop()
     print(f"{label}: cold first view, {args.loads} loads each, interleaved")
-    for variant in VARIANTS:
+    for variant in variants:
         each = ", ".join(f"{v:.2f}" for v in views[variant])
         print(f"  {variant:9s} p50 {statistics.median(views[variant]):.2f} s "
               f"(browser CPU {statistics.median(cpus[variant]):.2f} s; each: {each})")
+    if "dashboard" in views and "other" in views:
+        diffs = [a - b for a, b in zip(views["dashboard"], views["other"], strict=True)]
+        print(f"  dashboard - other, median per round: {statistics.median(diffs):+.3f} s")
     print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
     return 0
 

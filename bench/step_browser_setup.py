@@ -56,7 +56,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, path: Path | None, workdir: Path):
+    """``python -m dashboard [path]`` from ``root`` (this checkout, or another one to compare)."""
+
+    def __init__(self, path: Path | None, workdir: Path, root: Path = ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, TPF_DASHBOARD_CACHE=str(workdir / "cache"), PYTHONUNBUFFERED="1",
@@ -64,7 +66,7 @@ class Server:
         self.log = open(workdir / "server.log", "w+")
         args = [sys.executable, "-m", "dashboard"] + ([str(path)] if path else [])
         self.process = subprocess.Popen(args + ["--host", "127.0.0.1", "--port", str(self.port)],
-                                        cwd=ROOT, env=env, stdout=self.log,
+                                        cwd=root, env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT)
         t0 = time.perf_counter()
         deadline = time.monotonic() + 120
