@@ -2,7 +2,8 @@
 figures exactly as the full plotly.js does, and it is the only plotly.js the page loads.
 
 The figures are the page's own (from ``/_dash-layout`` of a demo app: the light curve as
-scattergl, the image as a heatmap with scatter outlines, and a diagnostics figure), drawn by
+scattergl, the image as a heatmap with scatter outlines, a diagnostics figure, and the light
+curve with selected points, drawn on the WebGL layer the partial bundle makes on demand), drawn by
 each bundle in its own page and exported with ``Plotly.toImage``; the PNGs are compared pixel
 by pixel in the browser.
 """
@@ -50,7 +51,14 @@ def figures(tmp_path_factory):
     found["diagnostics"] = json.loads(json.dumps(
         diagnostics_figure(tpf.time, {"background": tpf.flux[:, 0, 0]}, time_system="BKJD"),
         default=plotly.utils.PlotlyJSONEncoder().default))
-    assert set(found) == {"lightcurve", "pixels", "diagnostics"}
+    # Selected points: the one drawing on plotly.js's WebGL focus layer, which the partial
+    # bundle creates only when a selection needs it (tools/plotly/build.mjs).
+    curve = found["lightcurve"]
+    found["selected"] = {**curve, "data": [
+        {**curve["data"][0], "selectedpoints": list(range(0, 200, 2)),
+         "selected": {"marker": {"color": "#d62728", "size": 6}},
+         "unselected": {"marker": {"opacity": 0.4}}}, *curve["data"][1:]]}
+    assert set(found) == {"lightcurve", "pixels", "diagnostics", "selected"}
     return found
 
 
@@ -92,7 +100,7 @@ def _draw(context, bundle: Path, figure: dict) -> str:
         page.close()
 
 
-@pytest.mark.parametrize("name", ["lightcurve", "pixels", "diagnostics"])
+@pytest.mark.parametrize("name", ["lightcurve", "pixels", "diagnostics", "selected"])
 def test_partial_bundle_draws_the_figures_as_the_full_one(browser, figures, name):
     context = browser.new_context()
     try:
