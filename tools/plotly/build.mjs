@@ -3,16 +3,12 @@
 // @plotly/regl, global = window, es2016), minified as its dist bundles are. The Buffer
 // polyfill is the npm `buffer` package, as in plotly.js's own build.
 //
-// Two changes to the pinned sources, applied here as the files are read (PATCHES; the build
-// fails if a source no longer reads as expected), both for the first view:
-// 1. WebGL's selection layer is created when a selection first needs it. plotly.js creates two
-//    WebGL contexts per graph with WebGL traces (the points, and a "focus" layer that draws
-//    selected points), each ~80 ms in headless Chromium's software GL; only scattergl's select
-//    mode draws on the second (src/traces/scattergl/plot.js), and the light curve never selects.
-// 2. regl keys the JavaScript it generates for each draw command by the code itself, not by
-//    its SHA-256 computed in JavaScript (~50 ms of a first view). The key only finds code
-//    compiled before (or precompiled, keyed by SHA-256, which plotly.js's strict bundle alone
-//    supplies: not this one).
+// One change to plotly.js's source, applied here as the files are read (PATCHES; the build
+// fails if the pinned source no longer reads as expected): WebGL's selection layer is created
+// when a selection first needs it. plotly.js creates two WebGL contexts per graph with WebGL
+// traces (the points, and a "focus" layer that draws selected points), each ~80 ms of the
+// first view in headless Chromium's software GL; only scattergl's select mode draws on the
+// second (src/traces/scattergl/plot.js), and the light curve never selects.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +19,7 @@ const plotly = JSON.parse(readFileSync(path.join(here, 'node_modules/plotly.js/p
 const outfile = path.join(here, '../../assets/plotly-partial.min.js');
 
 const PATCHES = {
-    'plotly.js/src/lib/prepare_regl.js': [
+    'src/lib/prepare_regl.js': [
         ['module.exports = function prepareRegl(gd, extensions, reglPrecompiled) {',
          'module.exports = function prepareRegl(gd, extensions, reglPrecompiled, withFocus) {'],
         ['        // only parcoords needs pick layer\n',
@@ -31,23 +27,19 @@ const PATCHES = {
          '        // tpf-dashboard: the focus layer only once a selection draws on it\n' +
          "        if(d.key === 'focusLayer' && !withFocus && !fullLayout._has('parcoords')) return;\n"],
     ],
-    'plotly.js/src/traces/scattergl/plot.js': [
+    'src/traces/scattergl/plot.js': [
         ['        if(!scene.select2d) {\n',
          '        if(!scene.select2d) {\n' +
          "            prepareRegl(gd, ['ANGLE_instanced_arrays', 'OES_element_index_uint'], " +
          'reglPrecompiled, true);\n'],
-    ],
-    '@plotly/regl/dist/regl.unchecked.js': [
-        ['      key = hex_sha256(src);\n',
-         '      key = src; // tpf-dashboard: the code is its own key\n'],
     ],
 };
 
 const patchPlotly = {
     name: 'patch-plotly',
     setup(b) {
-        b.onLoad({ filter: /(plotly\.js[\\/]src|regl[\\/]dist)[\\/].*\.js$/ }, (args) => {
-            const name = path.relative(path.join(here, 'node_modules'), args.path)
+        b.onLoad({ filter: /plotly\.js[\\/]src[\\/].*\.js$/ }, (args) => {
+            const name = path.relative(path.join(here, 'node_modules/plotly.js'), args.path)
                 .split(path.sep).join('/');
             if (!PATCHES[name]) return undefined;
             let text = readFileSync(args.path, 'utf8');
@@ -81,8 +73,8 @@ await build({
     target: 'es2016',
     banner: {
         js: `/* plotly.js v${plotly.version} (MIT, Plotly, Inc.): heatmap, scatter, scattergl ` +
-            'only; WebGL selection layer made on demand, regl code keyed by itself. Built by ' +
-            'tools/plotly/build.sh; do not edit. */',
+            'only, WebGL selection layer made on demand. Built by tools/plotly/build.sh; do not ' +
+            'edit. */',
     },
     plugins: [patchPlotly],
     logLevel: 'info',
