@@ -131,19 +131,36 @@ class BareServer:
         self.log.close()
 
 
-def cold_load(browser, url: str, session, timeout_ms: int) -> tuple[float, float]:
-    """(first view ms, browser CPU s) of one load in a fresh context."""
+def cold_load(browser, url: str, session, timeout_ms: int,
+              busy: bool = False) -> tuple[float, float, float]:
+    """(first view ms, browser CPU s, main thread busy ms) of one load in a fresh context;
+    busy time (a V8 CPU profile until the first view) only with ``busy``, else NaN."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = context.new_page()
         page.add_init_script(DRAWN_JS)
+        if busy:
+            cdp = context.new_cdp_session(page)
+            cdp.send("Profiler.enable")
+            cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+            cdp.send("Profiler.start")
         cpu = browser_cpu(session)
         page.goto(url, wait_until="commit")
         page.wait_for_function("window.__first && window.__first.view !== null",
                                timeout=timeout_ms)
-        return page.evaluate("window.__first.view"), browser_cpu(session) - cpu
+        cpu = browser_cpu(session) - cpu
+        main = busy_ms(cdp.send("Profiler.stop")["profile"]) if busy else float("nan")
+        return page.evaluate("window.__first.view"), cpu, main
     finally:
         context.close()
+
+
+def busy_ms(profile: dict) -> float:
+    """Milliseconds of a V8 CPU profile spent running anything (not idle)."""
+    names = {n["id"]: n["callFrame"]["functionName"] for n in profile["nodes"]}
+    return sum(delta for sample, delta in zip(profile["samples"], profile["timeDeltas"],
+                                              strict=True)
+               if names[sample] not in ("(idle)", "(program)")) / 1e3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated variants (all but other; with "
                                        "--compare, other too)")
     parser.add_argument("--compare", type=Path, help="another checkout: variant other")
+    parser.add_argument("--busy", action="store_true",
+                        help="also the main thread's busy time until the first view (a V8 "
+                             "CPU profile per load; steadier than durations here)")
     parser.add_argument("--serve", choices=BARE, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
@@ -189,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                 servers[variant] = Server(path, workdir / variant, root)
         views = {v: [] for v in variants}
         cpus = {v: [] for v in variants}
+        busy = {v: [] for v in variants}
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -198,10 +219,11 @@ def main(argv: list[str] | None = None) -> int:
                 for round_ in range(args.loads):
                     # Alternate the order: the first load of a round is not always the same.
                     for variant in variants if round_ % 2 == 0 else variants[::-1]:
-                        view, cpu = cold_load(browser, servers[variant].url + "/", session,
-                                              60_000)
+                        view, cpu, main = cold_load(browser, servers[variant].url + "/",
+                                                    session, 60_000, args.busy)
                         views[variant].append(view / 1e3)
                         cpus[variant].append(cpu)
+                        busy[variant].append(main)
                 browser.close()
         finally:
             for server in servers.values():
@@ -209,11 +231,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{label}: cold first view, {args.loads} loads each, interleaved")
     for variant in variants:
         each = ", ".join(f"{v:.2f}" for v in views[variant])
+        main = (f", main thread busy {statistics.median(busy[variant]):.0f} ms"
+                if args.busy else "")
         print(f"  {variant:9s} p50 {statistics.median(views[variant]):.2f} s "
-              f"(browser CPU {statistics.median(cpus[variant]):.2f} s; each: {each})")
+              f"(browser CPU {statistics.median(cpus[variant]):.2f} s{main}; each: {each})")
     if "dashboard" in views and "other" in views:
         diffs = [a - b for a, b in zip(views["dashboard"], views["other"], strict=True)]
         print(f"  dashboard - other, median per round: {statistics.median(diffs):+.3f} s")
+        if args.busy:
+            diffs = [a - b for a, b in zip(busy["dashboard"], busy["other"], strict=True)]
+            print(f"  dashboard - other, main thread busy, median per round: "
+                  f"{statistics.median(diffs):+.0f} ms")
     print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
     return 0
 
