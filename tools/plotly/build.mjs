@@ -35,6 +35,7 @@ const PATCHES = {
     ],
 };
 
+const applied = new Set();
 const patchPlotly = {
     name: 'patch-plotly',
     setup(b) {
@@ -54,7 +55,6 @@ const patchPlotly = {
         });
     },
 };
-const applied = new Set();
 
 await build({
     entryPoints: [path.join(here, 'index.js')],
