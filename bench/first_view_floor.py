@@ -29,13 +29,9 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -101,34 +97,17 @@ def bare_app(variant: str, path: Path, assets: Path):
     return app
 
 
-class BareServer:
+class BareServer(Server):
     """``python bench/first_view_floor.py --serve VARIANT`` in its own process."""
+
+    ready_path = "/"
 
     def __init__(self, variant: str, path: Path, workdir: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(workdir / f"{variant}.log", "w+")
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", variant, "--port", str(self.port),
-             "--path", str(path), "--assets", str(workdir / "assets")],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-            env=dict(os.environ, PYTHONUNBUFFERED="1"))
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"{variant} server exited: {self.log.read()}")
-            try:
-                if requests.get(self.url + "/", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError(f"{variant} server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-        self.log.close()
+        self.start([sys.executable, __file__, "--serve", variant, "--port", str(self.port),
+                    "--path", str(path), "--assets", str(workdir / "assets")],
+                   workdir / f"{variant}.log", ROOT, dict(os.environ, PYTHONUNBUFFERED="1"))
 
 
 def cold_load(browser, url: str, session, timeout_ms: int,

@@ -58,15 +58,21 @@ def free_port() -> int:
 class Server:
     """``python -m dashboard [path]`` from ``root`` (this checkout, or another one to compare)."""
 
+    ready_path = "/health"  # answers once the server serves
+
     def __init__(self, path: Path | None, workdir: Path, root: Path = ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, TPF_DASHBOARD_CACHE=str(workdir / "cache"), PYTHONUNBUFFERED="1",
                    HOST="127.0.0.1")
-        self.log = open(workdir / "server.log", "w+")
         args = [sys.executable, "-m", "dashboard"] + ([str(path)] if path else [])
-        self.process = subprocess.Popen(args + ["--host", "127.0.0.1", "--port", str(self.port)],
-                                        cwd=root, env=env, stdout=self.log,
+        self.start(args + ["--host", "127.0.0.1", "--port", str(self.port)],
+                   workdir / "server.log", root, env)
+
+    def start(self, args: list[str], log: Path, cwd: Path, env: dict) -> None:
+        """Run ``args`` and wait until it serves ``ready_path`` (``startup``: how long)."""
+        self.log = open(log, "w+")
+        self.process = subprocess.Popen(args, cwd=cwd, env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT)
         t0 = time.perf_counter()
         deadline = time.monotonic() + 120
@@ -74,7 +80,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.output()}")
             try:
-                if requests.get(self.url + "/health", timeout=1).ok:
+                if requests.get(self.url + self.ready_path, timeout=1).ok:
                     self.startup = time.perf_counter() - t0
                     return
             except requests.RequestException:
