@@ -186,8 +186,23 @@
     };
   }
 
+  /* A tool panel is in the page only while its tab is open (layout.py): when the share and
+   * export panel appears, write what this module owns there (the link, the movie's range). */
+  function writePanels() {
+    const link = byId("share-link"), start = byId("movie-start");
+    if (link && !link.__tpfWritten) {
+      link.__tpfWritten = true;
+      effects.writeAddress(win.location.pathname + win.location.search);
+    }
+    if (start && !start.__tpfWritten && owner !== null) {
+      start.__tpfWritten = true;
+      effects.writeFrame(current().state.frame, current().state.max + 1);
+    }
+  }
+
   /* Hook each graph once plotly.js has set it up (and again when Dash replaces it). */
   function watchGraphs() {
+    writePanels();
     const curve = plot().graph("lightcurve"), panels = plot().graph("diagnostics");
     const pixels = plot().graph("pixels");
     for (const [gd, id, other] of [[curve, "lightcurve", "diagnostics"],

@@ -167,15 +167,33 @@
       select(frame);
     }
 
+    /* The page is drawn a moment before the `view` store reaches this owner (its clientside
+     * callback): what is asked for then (a key, a click) is kept and done, in order, once the
+     * view is known; a frame chosen then is a goto, as one chosen while a new file's frames
+     * are on their way. */
+    const early = [];
+    function afterView(action) {
+      return function () {
+        if (state.file !== null) return action.apply(null, arguments);
+        const args = arguments;
+        early.push(function () { action.apply(null, args); });
+        return state.frame;
+      };
+    }
+
     return {
       state,
-      select,
-      step,
-      play,
+      select: function (frame, fromSlider) {
+        if (state.file !== null) return select(frame, fromSlider);
+        early.push(function () { goTo(frame); });
+        return state.frame;
+      },
+      step: afterView(step),
+      play: afterView(play),
       pause,
-      toggle: function () { if (state.playing) pause(); else play(); },
-      first: function () { return goTo(0); },
-      last: function () { return goTo(waiting() ? Infinity : state.max); },
+      toggle: afterView(function () { if (state.playing) pause(); else play(); }),
+      first: afterView(function () { return goTo(0); }),
+      last: afterView(function () { return goTo(waiting() ? Infinity : state.max); }),
       /* The `view` store changed (callbacks/view.py). */
       setView: function (view) {
         if (!view || !view.state) return;
@@ -188,6 +206,8 @@
         }
         applyGoto();
         writeAddressSoon();
+        // What was asked for before the view was known, in order, as gotos of its frames.
+        while (early.length) early.shift()();
       },
       /* The `frame-source` store changed: where frames come from, how many, which to skip. */
       setSource: function (source) {

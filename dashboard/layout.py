@@ -4,7 +4,9 @@
 The light curve and the image sit side by side at the top; the transport (slider, buttons,
 speed) and the readout are always in view under them; tools, diagnostics, exports and the
 archive are tabs in a panel of their own height that scrolls, so opening one never pushes the
-views away. The page arrives with its first view drawn (view/opening.py).
+views away. Only the open tab's panel is in the page (dcc.Tabs); what must always be there
+(the address bar's ``url``, stores) lives outside the panels. The page arrives with its first
+view drawn (view/opening.py).
 """
 
 from __future__ import annotations
@@ -109,16 +111,17 @@ def page(settings: Settings, first: Opening) -> html.Div:
         ]),
         readout_panel(first.readout, first.frames, first.aperture_note, first.time_note,
                       (first.custom or {}).get("name", "")),
-        html.Section(className="toolbox", children=[
-            html.Nav(className="tool-tabs", role="tablist", children=[
-                html.Button(label, className="tool-tab", role="tab", id=f"tab-{name}",
-                            **{"data-tab": name, "aria-selected": str(i == 0).lower()})
-                for i, (name, label) in enumerate(TABS)]),
-            html.Div(className="tab-panels", children=[
-                html.Section(id=f"panel-{name}", className="tab-panel", role="tabpanel",
-                             hidden=i != 0, children=content)
-                for i, (name, content) in enumerate(_panels(settings, first))]),
-        ]),
+        # dcc.Tabs mounts only the open tab's panel; Dash keeps every control's value, so the
+        # view's owner reads and writes closed tabs' controls all the same. Mounting every
+        # panel cost each of Dash's store updates a selector per component: ~0.25 s of a
+        # first view's main thread (bench/renderer_profile.py, docs/performance.md).
+        html.Section(className="toolbox", children=dcc.Tabs(
+            id="tool-tabs", value=TABS[0][0], className="tool-tabs", children=[
+                dcc.Tab(label=label, value=name, id=f"tab-{name}", className="tool-tab",
+                        children=html.Section(id=f"panel-{name}", className="tab-panel",
+                                              children=content))
+                for (name, label), content in zip(TABS, _panels(settings, first),
+                                                  strict=True)])),
         html.Footer(className="footer", children=[
             "Keys: ← → step, shift+← → ±10, Home/End, space play/pause. Click the light curve "
             f"to jump to a cadence. TPF uploads up to {settings.max_upload_mb:g} MB.",
@@ -163,18 +166,22 @@ def _stores(first: Opening) -> list:
         dcc.Store(id="sky-known", data={}),
         dcc.Store(id="sky-ask", data={}),
         dcc.Store(id="sky-catalog", data=first.catalogue or {}),
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="archive-found"),
+        dcc.Store(id="blip-list-drawn", data={}),
     ]
 
 
-def _panels(settings: Settings, first: Opening) -> list[tuple[str, list]]:
+def _panels(settings: Settings, first: Opening) -> list[list]:
+    """Each tab's content, in the order of TABS."""
     return [
-        ("blips", [blips_panel()]),
-        ("sky", [sky_panel(first.options["sky-sources"])]),
-        ("image", [image_tools()]),
-        ("aperture", [aperture_tools(first.options["background"])]),
-        ("quality", [quality_tools(first.options["quality-bits"])]),
-        ("diagnostics", [diagnostics_tools(first.options["diagnostic-panels"])]),
-        ("custom", [custom_tools(settings.max_lightcurve_mb)]),
-        ("share", [share_panel()]),
-        ("archive", [archive_panel()]),
+        [blips_panel()],
+        [sky_panel(first.options["sky-sources"])],
+        [image_tools()],
+        [aperture_tools(first.options["background"])],
+        [quality_tools(first.options["quality-bits"])],
+        [diagnostics_tools(first.options["diagnostic-panels"])],
+        [custom_tools(settings.max_lightcurve_mb)],
+        [share_panel()],
+        [archive_panel()],
     ]

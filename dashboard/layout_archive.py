@@ -74,5 +74,4 @@ def archive_panel() -> html.Div:
                          options=[{"label": f"{s}×{s} px", "value": s} for s in CUTOUT_SIZES]),
             html.Button("Cut out and open", id="tesscut", className="tesscut", n_clicks=0),
         ])),
-        dcc.Store(id="archive-found"),  # the listed files and the target's position
     ])

@@ -21,7 +21,6 @@ def blips_panel() -> html.Div:
             html.H3("Blips in the light curve", className="tool-heading"),
             html.Div(id="blip-list", className="blip-list",
                      children=html.Div("Looking for events…", className="note")),
-            dcc.Store(id="blip-list-drawn", data={}),
             html.Fieldset(className="tool", children=[
                 html.Legend("Is a repeating dip on the target? (centroid test)"),
                 html.Label(["period (d) ", dcc.Input(id="centroid-period", type="number",

@@ -27,7 +27,6 @@ def share_panel() -> html.Div:
     return html.Div(id="share-panel", className="share-panel tools", children=[
         # The address is written in the browser with history.replaceState (no reload, no
         # history entry per cadence, assets/view.js); this only reads a link when the page opens.
-        dcc.Location(id="url", refresh=False),
         _group(
             "Share",
             html.Div(className="buttons", children=[

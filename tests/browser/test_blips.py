@@ -26,7 +26,6 @@ IMAGE = """() => {
   const gd = document.querySelector('#pixels .js-plotly-plot');
   const meta = gd.data[0].meta;
   return {frame: meta && meta.frame, zmin: gd._fullData[0].zmin, zmax: gd._fullData[0].zmax,
-          mode: document.querySelector('#image-mode input:checked').value,
           z: Array.from(gd._fullData[0].z, row => Array.from(row))};
 }"""
 
@@ -64,10 +63,11 @@ def test_a_link_to_the_asteroid_opens_with_its_report_and_its_evidence(open_page
     button = first.locator("button", has_text="difference image at frame")
     frame = int(button.inner_text().rsplit(" ", 1)[1])
     button.click()
-    shown = wait_until(lambda: (lambda s: s if s["frame"] == frame and s["mode"] == "difference"
-                                and s["zmin"] < 0 else None)(page.evaluate(IMAGE)),
-                       timeout=15, message="the difference image at the evidence's frame")
+    shown = wait_until(lambda: (lambda s: s if s["frame"] == frame and s["zmin"] < 0 else None)(
+        page.evaluate(IMAGE)), timeout=15, message="the difference image at the evidence's frame")
     assert page.evaluate("() => window.tpf.view.owner().state.frame") == frame
+    tab(page, "image")  # its Image tab says so too
+    assert page.is_checked("#image-mode input[value='difference']")
     z = np.array(shown["z"], dtype=float)
     row, column = asteroid_position(frame)
     star = TRUTH["star"]  # the roll leaves residuals on the star itself: look away from it

@@ -19,7 +19,7 @@ from dashboard.data.demo import demo_tpf
 from dashboard.data.lightcurves import read_lightcurve
 from dashboard.data.masks import encode_mask
 
-from .vetting_page import press
+from .vetting_page import press, reveal
 from .viewer_page import CURVE_POINT, click_curve, tab, wait_until
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,6 @@ SHOWN = """() => {
     heatmap_frame: (m => m && typeof m === 'object' ? m.frame : null)(gd.data[0].meta),
     cadence: text('readout-cadence'), aperture: text('readout-flux-note'),
     notes: text('view-notes'), search: window.location.search,
-    link: document.getElementById('share-link').href,
   };
 }"""
 
@@ -50,11 +49,15 @@ def tpf():
 
 
 def file_id(page) -> str:
+    reveal(page, "#share-link")  # the Share & export tab, as a user opens it
     page.wait_for_function("() => document.getElementById('share-link').href.includes('file=')")
     return parse_qs(urlparse(page.get_attribute("#share-link", "href")).query)["file"][0]
 
 
 def wait_shown(page, condition: str, timeout: float = 15_000):
+    """Wait until the page shows ``condition`` of SHOWN, its Image tab open (the stretch and
+    scale controls are there), and return what it shows."""
+    reveal(page, "#scale")
     page.wait_for_function(f"() => {{ const s = ({SHOWN})(); return {condition}; }}",
                            timeout=timeout)
     return page.evaluate(SHOWN)
@@ -186,6 +189,7 @@ def test_a_link_to_another_cached_file_opens_it_then_restores_the_view(open_page
     demo_id = file_id(page)
     page.set_input_files("#upload-tpf input[type=file]",
                          str(shared_file("kplr011904151-2010009091648_lpd-targ.fits")))
+    reveal(page, "#share-link")
     page.wait_for_function("(demo) => { const h = document.getElementById('share-link').href;"
                            " return h.includes('file=') && !h.includes(demo); }", arg=demo_id)
     kepler_id = file_id(page)

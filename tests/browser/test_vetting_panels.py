@@ -16,7 +16,7 @@ from dashboard.data.demo import COSMIC_RAY, TRUTH, asteroid_position
 from dashboard.figures.stretch import difference_colorscale
 
 from .vetting_page import RELAYOUT, choose_radio, click_graph, go_to, text, tick, trace
-from .viewer_page import blur, heatmap, shown, wait_frame, wait_until
+from .viewer_page import blur, heatmap, shown, tab, wait_frame, wait_until
 
 DIFFERENCE_COLORSCALE = difference_colorscale("rdbu")  # the default diverging map
 
@@ -35,6 +35,7 @@ DIAGNOSTICS = """() => {
 
 
 def test_diagnostics_follow_the_cadence_and_jump_to_a_clicked_point(page, demo, pipeline):
+    tab(page, "diagnostics")
     assert page.evaluate(DIAGNOSTICS)["hidden"]
     tick(page, "diagnostic-panels", "background")
     tick(page, "diagnostic-panels", "centroids")

@@ -48,7 +48,7 @@ SHAPES = """() => {
 }"""
 # Scroll a tool panel so that height y (page pixels) of a graph in it is in view; true if moved.
 SCROLL_TO = """([id, y]) => {
-  const box = document.getElementById(id).closest('.tab-panels');
+  const box = document.getElementById(id).closest('.tab-content');
   if (!box) return false;
   const r = box.getBoundingClientRect();
   if (y >= r.top + 20 && y <= r.bottom - 20) return false;
@@ -150,21 +150,43 @@ def go_to(page, demo, frame: int) -> None:
     wait_frame(page, demo, frame)
 
 
-# The tab whose panel holds an element, opened if it is not (as a user clicks the tab).
-REVEAL = """(selector) => {
-  const el = document.querySelector(selector);
-  const panel = el && el.closest('.tab-panel');
-  if (!panel || !panel.hidden) return false;
-  document.getElementById('tab-' + panel.id.replace('panel-', '')).click();
-  return true;
-}"""
+# Only the open tab's panel is in the page (layout.py): which tab holds each component comes
+# from the page's layout (its ``/_dash-layout``), once per server.
+_TABS_OF: dict[str, dict[str, str]] = {}
+
+
+def _tabs_of(page) -> dict[str, str]:
+    """Component id -> the tool tab whose panel holds it, for the page's server."""
+    base = page.url.split("?")[0].split("#")[0]
+    base = base if base.endswith("/") else base.rsplit("/", 1)[0] + "/"
+    if base not in _TABS_OF:
+        found: dict[str, str] = {}
+
+        def walk(node, tab):
+            if isinstance(node, dict):
+                props = node.get("props", {})
+                if node.get("type") == "Tab":
+                    tab = props.get("value")
+                if tab and isinstance(props.get("id"), str):
+                    found[props["id"]] = tab
+                for value in props.values():
+                    walk(value, tab)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value, tab)
+        walk(page.request.get(base + "_dash-layout").json(), None)
+        _TABS_OF[base] = found
+    return _TABS_OF[base]
 
 
 def reveal(page, selector: str) -> None:
-    """Open the tab that holds ``selector``, if it is not open."""
-    if page.evaluate(REVEAL, selector):
-        page.wait_for_function("(s) => { const e = document.querySelector(s); "
-                               "return e && !e.closest('.tab-panel').hidden; }", arg=selector)
+    """Open the tab that holds ``selector``'s component, as a user clicks it, if its panel is
+    not open, and wait until the component is in the page."""
+    tabs = _tabs_of(page)
+    names = [tabs[i] for i in re.findall(r"#([A-Za-z][\w-]*)", selector) if i in tabs]
+    if names and not page.query_selector(f"#panel-{names[0]}"):
+        page.click(f"#tab-{names[0]}")
+    page.wait_for_selector(selector, state="attached")
 
 
 def press(page, selector: str) -> None:

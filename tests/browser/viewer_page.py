@@ -170,7 +170,7 @@ def tab(page, name: str):
     """Open a tool panel's tab (image, aperture, quality, diagnostics, custom, share, archive)
     as a user does, and wait until its panel shows."""
     page.click(f"#tab-{name}")
-    page.wait_for_function(f"() => !document.getElementById('panel-{name}').hidden")
+    page.wait_for_selector(f"#panel-{name}", state="attached")  # only the open tab's panel
 
 
 def blur(page):

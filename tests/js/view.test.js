@@ -134,6 +134,22 @@ test("a link's frame waits for its file's frames, then is shown once", () => {
   assert.equal(h.owner.state.frame, 7);
 });
 
+test("what is asked before the view reaches the owner is done once it has, in order", () => {
+  // The page is drawn before its view's clientside callback runs: a click or key then is kept.
+  const h = harness();
+  h.owner.select(311);                          // a click on the curve
+  h.owner.step(1, +1);                          // then →
+  assert.equal(h.owner.state.frame, 0);
+  assert.equal(h.all("paint").length, 0);       // nothing drawn for a file not yet known
+  h.owner.setView(VIEW);
+  h.owner.setSource({ ...SOURCE, frames: 1000, hidden: [] });
+  assert.equal(h.owner.state.frame, 312);
+  assert.deepEqual(h.last("slider"), ["slider", 312, 999]);
+  // Known at once from then on.
+  h.owner.select(5);
+  assert.equal(h.owner.state.frame, 5);
+});
+
 test("keys pressed while a new file's frames are on their way act on the new file", () => {
   const h = harness();
   h.owner.setView(VIEW);
