@@ -167,6 +167,23 @@ def cpu_profile(context, url: str, timeout_ms: int) -> dict:
     return profile
 
 
+def profile_ms(profile: dict, under: str | None = None) -> float:
+    """Milliseconds of a V8 CPU profile spent running (not idle); with ``under``, only those
+    in calls made under a function of that name."""
+    nodes = {n["id"]: n["callFrame"]["functionName"] for n in profile["nodes"]}
+    parent = {c: n["id"] for n in profile["nodes"] for c in n.get("children", [])}
+
+    def counted(sample) -> bool:
+        if nodes[sample] in ("(idle)", "(program)"):
+            return False
+        while under is not None and sample in nodes and nodes[sample] != under:
+            sample = parent.get(sample)
+        return under is None or sample in nodes
+
+    return sum(delta for sample, delta in zip(profile["samples"], profile["timeDeltas"],
+                                              strict=True) if counted(sample)) / 1e3
+
+
 def summarise_profile(profile: dict, top: int = 12) -> None:
     """Self time by script, and the functions with the most time under them."""
     nodes = {n["id"]: n for n in profile["nodes"]}

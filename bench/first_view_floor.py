@@ -35,7 +35,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from first_view import CHROMIUM, CHROMIUM_ARGS, DEFAULT_DATA, browser_cpu  # noqa: E402
+from first_view import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DEFAULT_DATA,
+    browser_cpu,
+    profile_ms,
+)
 from step_browser_setup import ROOT, Server, free_port  # noqa: E402
 from step_server_app import bench_files  # noqa: E402
 
@@ -128,18 +134,10 @@ def cold_load(browser, url: str, session, timeout_ms: int,
         page.wait_for_function("window.__first && window.__first.view !== null",
                                timeout=timeout_ms)
         cpu = browser_cpu(session) - cpu
-        main = busy_ms(cdp.send("Profiler.stop")["profile"]) if busy else float("nan")
+        main = profile_ms(cdp.send("Profiler.stop")["profile"]) if busy else float("nan")
         return page.evaluate("window.__first.view"), cpu, main
     finally:
         context.close()
-
-
-def busy_ms(profile: dict) -> float:
-    """Milliseconds of a V8 CPU profile spent running anything (not idle)."""
-    names = {n["id"]: n["callFrame"]["functionName"] for n in profile["nodes"]}
-    return sum(delta for sample, delta in zip(profile["samples"], profile["timeDeltas"],
-                                              strict=True)
-               if names[sample] not in ("(idle)", "(program)")) / 1e3
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from first_view import CHROMIUM, CHROMIUM_ARGS, DEFAULT_DATA  # noqa: E402
+from first_view import CHROMIUM, CHROMIUM_ARGS, DEFAULT_DATA, profile_ms  # noqa: E402
 from step_browser_setup import ROOT, Server  # noqa: E402
 from step_server_app import bench_files  # noqa: E402
 
@@ -42,20 +42,7 @@ def profile_load(page, url: str, after_ms: int) -> dict:
     page.wait_for_timeout(after_ms)  # the callbacks the page fires as it opens
     profile = cdp.send("Profiler.stop")["profile"]
     cdp.detach()
-    nodes = {n["id"]: n["callFrame"]["functionName"] for n in profile["nodes"]}
-    parent = {c: n["id"] for n in profile["nodes"] for c in n.get("children", [])}
-    notify = busy = 0.0
-    for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
-        if nodes[sample] in ("(idle)", "(program)"):
-            continue
-        busy += delta
-        node = sample
-        while node in nodes:
-            if nodes[node] == "notifyNestedSubs":
-                notify += delta
-                break
-            node = parent.get(node, -1)
-    return {"notify": notify / 1e3, "busy": busy / 1e3}
+    return {"notify": profile_ms(profile, "notifyNestedSubs"), "busy": profile_ms(profile)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="profile this long after the curve is drawn (1500; 0: until the "
                              "first view)")
     parser.add_argument("--minified", action="store_true",
-                        help="Dash's minified renderer, as served (busy time only: its "
-                             "functions have no names)")
+                        help="Dash's minified renderer, as served (react-redux's notify "
+                             "keeps its name there)")
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from first_view import CHROMIUM, CHROMIUM_ARGS, DEFAULT_DATA  # noqa: E402
+from first_view import CHROMIUM, CHROMIUM_ARGS, DEFAULT_DATA, profile_ms  # noqa: E402
 from step_browser_setup import ROOT, free_port  # noqa: E402
 from step_server_app import bench_files  # noqa: E402
 
@@ -93,10 +93,7 @@ def load(browser, url: str) -> dict:
         webgl = page.evaluate("window.__webgl")
     finally:
         context.close()
-    names = {n["id"]: n["callFrame"]["functionName"] for n in profile["nodes"]}
-    busy = sum(delta for sample, delta in zip(profile["samples"], profile["timeDeltas"],
-                                              strict=True)
-               if names[sample] not in ("(idle)", "(program)")) / 1e3
+    busy = profile_ms(profile)
     return {"contexts": webgl["contexts"], "context ms": webgl["ms"], "busy ms": busy}
 
 
