@@ -168,26 +168,22 @@
     }
 
     /* The page is drawn a moment before the `view` store reaches this owner (its clientside
-     * callback): what is asked for then (a key, a click) is kept and done, in order, once the
-     * view is known; a frame chosen then is a goto, as one chosen while a new file's frames
-     * are on their way. */
+     * callback): what is asked for then (a key, a click, a drag) is kept and done, in order,
+     * once the view is known (`before`, else `now`); a frame chosen then is a goto, as one
+     * chosen while a new file's frames are on their way. */
     const early = [];
-    function afterView(action) {
+    function afterView(now, before) {
       return function () {
-        if (state.file !== null) return action.apply(null, arguments);
+        if (state.file !== null) return now.apply(null, arguments);
         const args = arguments;
-        early.push(function () { action.apply(null, args); });
+        early.push(function () { (before || now).apply(null, args); });
         return state.frame;
       };
     }
 
     return {
       state,
-      select: function (frame, fromSlider) {
-        if (state.file !== null) return select(frame, fromSlider);
-        early.push(function () { goTo(frame); });
-        return state.frame;
-      },
+      select: afterView(select, goTo),
       step: afterView(step),
       play: afterView(play),
       pause,
@@ -223,9 +219,9 @@
       },
       setRate: function (fps) { state.rate = fps > 0 ? fps : config.defaultRate; },
       /* The slider was dragged or keyed to `value`. */
-      follow: function (value) {
+      follow: afterView(function (value) {
         if (value !== state.frame) select(value, true);
-      },
+      }, goTo),
       /* A frame the server worked out (a per-pixel grid click). */
       jump: function (target) {
         if (target && target.file === state.file) select(target.frame);

@@ -113,7 +113,7 @@ def page(settings: Settings, first: Opening) -> html.Div:
                       (first.custom or {}).get("name", "")),
         # dcc.Tabs mounts only the open tab's panel; Dash keeps every control's value, so the
         # view's owner reads and writes closed tabs' controls all the same. Mounting every
-        # panel cost each of Dash's store updates a selector per component: ~0.25 s of a
+        # panel cost each of Dash's store updates a selector per component: ~0.3 s of a
         # first view's main thread (bench/renderer_profile.py, docs/performance.md).
         html.Section(className="toolbox", children=dcc.Tabs(
             id="tool-tabs", value=TABS[0][0], className="tool-tabs", children=[

@@ -137,6 +137,7 @@ test("a link's frame waits for its file's frames, then is shown once", () => {
 test("what is asked before the view reaches the owner is done once it has, in order", () => {
   // The page is drawn before its view's clientside callback runs: a click or key then is kept.
   const h = harness();
+  h.owner.follow(300);                          // a drag of the slider
   h.owner.select(311);                          // a click on the curve
   h.owner.step(1, +1);                          // then →
   assert.equal(h.owner.state.frame, 0);
@@ -148,6 +149,11 @@ test("what is asked before the view reaches the owner is done once it has, in or
   // Known at once from then on.
   h.owner.select(5);
   assert.equal(h.owner.state.frame, 5);
+  const dragged = harness();
+  dragged.owner.follow(300);                    // a drag alone, before the view
+  dragged.owner.setSource({ ...SOURCE, frames: 1000, hidden: [] });
+  dragged.owner.setView(VIEW);                  // the other order of the two stores
+  assert.equal(dragged.owner.state.frame, 300);
 });
 
 test("keys pressed while a new file's frames are on their way act on the new file", () => {
